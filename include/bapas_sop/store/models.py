@@ -1,0 +1,185 @@
+"""SQLAlchemy 2 models of the project's records.
+
+Times are stored as timezone-aware UTC (``UtcDateTime``) and shown in WIB; SQLite would
+otherwise hand back naive datetimes and comparisons with aware ones would fail.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A datetime that always comes back timezone-aware in UTC, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware one")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class FormRequest(Base):
+    """One person asked to fill one form for one step of one DAG run.
+
+    ``key`` is deterministic (``dag_id/run_id/step[/round]``) so that a retried task finds the
+    request it already created instead of asking the person twice.
+    """
+
+    __tablename__ = "form_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    dag_id: Mapped[str | None] = mapped_column(String(250))
+    run_id: Mapped[str | None] = mapped_column(String(250))
+    step: Mapped[str] = mapped_column(String(100))
+    form_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str | None] = mapped_column(String(50))
+    assignee_nip: Mapped[str | None] = mapped_column(String(50))
+    assignee_name: Mapped[str] = mapped_column(String(200))
+    assignee_email: Mapped[str] = mapped_column(String(200))
+    # Who the step was meant for before a stand-in took it (leave, or a hand-over).
+    original_assignee_nip: Mapped[str | None] = mapped_column(String(50))
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prefill: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime]
+    remind_at: Mapped[datetime | None]
+    escalate_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
+    escalate_to_role: Mapped[str | None] = mapped_column(String(50))
+    escalate_to_email: Mapped[str | None] = mapped_column(String(200))
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    # Bumped whenever a new link is issued (hand-over): links carry it, so old links stop working.
+    link_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    responses: Mapped[list[FormResponse]] = relationship(
+        back_populates="request", order_by="FormResponse.revision"
+    )
+
+    __table_args__ = (Index("ix_form_request_status_due", "status", "due_at"),)
+
+    @property
+    def latest_response(self) -> FormResponse | None:
+        return self.responses[-1] if self.responses else None
+
+
+class FormResponse(Base):
+    """What a person answered; a change is a new revision, never an update in place."""
+
+    __tablename__ = "form_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("form_request.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    data: Mapped[dict[str, Any]]
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_by_nip: Mapped[str | None] = mapped_column(String(50))
+    submitted_by_email: Mapped[str | None] = mapped_column(String(200))
+    link_id: Mapped[str | None] = mapped_column(String(100))
+    remote_addr: Mapped[str | None] = mapped_column(String(100))
+
+    request: Mapped[FormRequest] = relationship(back_populates="responses")
+
+
+class OutboxMessage(Base):
+    """An email to be sent exactly once; ``key`` names run, step, recipient and purpose."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(500), unique=True)
+    to_addr: Mapped[str] = mapped_column(String(500))
+    cc_addr: Mapped[str | None] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(500))
+    html: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[str] = mapped_column(String(300))
+
+
+class AuditEvent(Base):
+    """Who did what, when: independent of Airflow's tables, so clearing a task erases nothing."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    subject: Mapped[str] = mapped_column(String(400), index=True)
+    dag_id: Mapped[str | None] = mapped_column(String(250))
+    run_id: Mapped[str | None] = mapped_column(String(250))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class LitmasCase(Base):
+    """One request for a Penelitian Kemasyarakatan (Litmas), from receipt to SPPD settlement."""
+
+    __tablename__ = "litmas_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(50), unique=True)
+    dag_id: Mapped[str | None] = mapped_column(String(250))
+    run_id: Mapped[str | None] = mapped_column(String(250), unique=True)
+    channel: Mapped[str] = mapped_column(String(30))  # intake form, letter typed by staff, admin trigger
+    letter_number: Mapped[str] = mapped_column(String(200))
+    letter_date: Mapped[str] = mapped_column(String(20))
+    requester_agency: Mapped[str] = mapped_column(String(300))
+    requester_name: Mapped[str | None] = mapped_column(String(200))
+    requester_email: Mapped[str | None] = mapped_column(String(200))
+    client_name: Mapped[str] = mapped_column(String(200))
+    client_category: Mapped[str] = mapped_column(String(10))  # anak | dewasa
+    litmas_type: Mapped[str] = mapped_column(String(50))
+    received_at: Mapped[datetime]
+    section: Mapped[str | None] = mapped_column(String(10))  # bka | bkd
+    pk_nip: Mapped[str | None] = mapped_column(String(50), index=True)
+    appointed_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime | None]
+    deadline_rule: Mapped[str | None] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(30), default="registered", index=True)
+    report_ref: Mapped[str | None] = mapped_column(String(200))
+    completed_at: Mapped[datetime | None]
+    revision_count: Mapped[int] = mapped_column(Integer, default=0)
+    approved_at: Mapped[datetime | None]
+    trip: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sppd_eligible_at: Mapped[datetime | None]
+    sppd_disbursed_at: Mapped[datetime | None]
+    accountability_due_at: Mapped[datetime | None]
+    accountability_done_at: Mapped[datetime | None]
+    # Fractions of the allowed time for which a reminder already went out, e.g. [0.5, 0.8].
+    reminders_sent: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    overdue_escalated_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
