@@ -72,4 +72,6 @@ def migrate(url: str | None = None) -> None:
     """Bring the database to the newest schema (idempotent)."""
     from alembic import command
 
+    url = url or get_settings().db_url
+    _engine_for(url)  # creates the SQLite file's folder
     command.upgrade(alembic_config(url), "head")

@@ -1,0 +1,239 @@
+"""FormSpec: one typed description of a form, rendered as a local page or as Google Forms items.
+
+Validation happens here, on the server, for every field: the browser's own checks are a
+convenience only. Messages are Indonesian and name the field; the raw input is always kept
+so that a page re-rendered with errors shows exactly what the person typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlparse
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    NUMBER = "number"
+    DATE = "date"
+    DATETIME = "datetime"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    PERSON = "person"
+    URL = "url"
+    EMAIL = "email"
+    YES_NO = "yes_no"
+    RATING = "rating"
+    FILE_LINK = "file_link"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question.
+
+    ``choices_from`` names a key of the request's context that holds the choices at run time
+    (e.g. the PKs of a section with their open-Litmas load), for choices that depend on data.
+    ``required_if`` makes the field required only when another field has a given value
+    (e.g. notes are required when the decision is "revisi").
+    """
+
+    name: str
+    label: str
+    kind: Kind = Kind.TEXT
+    required: bool = True
+    help: str = ""
+    choices: tuple[Choice, ...] = ()
+    choices_from: str | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    pattern_message: str | None = None
+    required_if: tuple[str, str] | None = None
+    placeholder: str = ""
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    name: str
+    title: str
+    fields: tuple[Field, ...]
+    intro: str = ""
+    submit_label: str = "Kirim"
+    # A stand-in may take the step over from the form (substitusi pelaksana).
+    allow_handover: bool = True
+    # Checks across fields, run when every field is valid on its own: each takes the typed
+    # values and returns {field name: Indonesian message} for what is wrong.
+    checks: tuple[Callable[[Mapping[str, Any]], Mapping[str, str]], ...] = ()
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def choices_for(self, f: Field, context: Mapping[str, Any] | None) -> tuple[Choice, ...]:
+        if f.kind == Kind.YES_NO:
+            return (Choice("ya", "Ya"), Choice("tidak", "Tidak"))
+        if f.kind == Kind.RATING and not f.choices:
+            return tuple(Choice(str(i), str(i)) for i in range(1, 6))
+        if f.choices_from:
+            raw = (context or {}).get(f.choices_from) or []
+            return tuple(Choice(str(c["value"]), str(c["label"])) for c in raw)
+        return f.choices
+
+    def display(self, answer: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> list[list[str]]:
+        """An answer as label/text rows, as a person reads it (choice labels, Ya/Tidak, "-")."""
+        rows = []
+        for f in self.fields:
+            value = answer.get(f.name)
+            if value is None or value == "" or value == []:
+                text = "-"
+            elif f.kind == Kind.YES_NO:
+                text = "Ya" if value else "Tidak"
+            else:
+                labels = {c.value: c.label for c in self.choices_for(f, context)}
+                if isinstance(value, list):
+                    text = ", ".join(labels.get(str(v), str(v)) for v in value)
+                else:
+                    text = labels.get(str(value), str(value))
+            rows.append([f.label, text])
+        return rows
+
+    def validate(self, raw: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> Validation:
+        """Check every field; return typed values or Indonesian messages per field."""
+        values: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        kept: dict[str, Any] = {}
+        for f in self.fields:
+            given = raw.get(f.name)
+            if f.kind == Kind.MULTI_CHOICE:
+                items = [str(v).strip() for v in _as_list(given) if str(v).strip()]
+                kept[f.name] = items
+                empty = not items
+            else:
+                text = "" if given is None else str(_first(given)).strip()
+                kept[f.name] = text
+                empty = text == ""
+            required = f.required
+            if f.required_if is not None:
+                other, expected = f.required_if
+                required = str(_first(raw.get(other)) or "").strip() == expected
+            if empty:
+                if required:
+                    errors[f.name] = f"{f.label} wajib diisi."
+                else:
+                    values[f.name] = [] if f.kind == Kind.MULTI_CHOICE else None
+                continue
+            try:
+                values[f.name] = self._convert(f, kept[f.name], context)
+            except FieldError as exc:
+                errors[f.name] = f"{f.label}: {exc}"
+        if not errors:
+            for check in self.checks:
+                errors.update(check(values))
+        return Validation(values=values, errors=errors, kept=kept)
+
+    def _convert(self, f: Field, value: Any, context: Mapping[str, Any] | None) -> Any:
+        if f.kind in (Kind.CHOICE, Kind.PERSON, Kind.YES_NO, Kind.RATING):
+            allowed = {c.value for c in self.choices_for(f, context)}
+            if value not in allowed:
+                raise FieldError("pilihan tidak dikenal, silakan pilih salah satu yang tersedia.")
+            if f.kind == Kind.YES_NO:
+                return value == "ya"
+            if f.kind == Kind.RATING:
+                return int(value)
+            return value
+        if f.kind == Kind.MULTI_CHOICE:
+            allowed = {c.value for c in self.choices_for(f, context)}
+            unknown = [v for v in value if v not in allowed]
+            if unknown:
+                raise FieldError("ada pilihan yang tidak dikenal.")
+            return list(dict.fromkeys(value))
+        if f.kind == Kind.NUMBER:
+            number = _parse_number(value)
+            if f.min_value is not None and number < f.min_value:
+                raise FieldError(f"tidak boleh kurang dari {_fmt_number(f.min_value)}.")
+            if f.max_value is not None and number > f.max_value:
+                raise FieldError(f"tidak boleh lebih dari {_fmt_number(f.max_value)}.")
+            return number
+        if f.kind == Kind.DATE:
+            try:
+                return date.fromisoformat(value).isoformat()
+            except ValueError:
+                raise FieldError("tanggal tidak valid (format: TTTT-BB-HH, mis. 2026-12-01).") from None
+        if f.kind == Kind.DATETIME:
+            try:
+                return datetime.fromisoformat(value).replace(second=0, microsecond=0).isoformat()
+            except ValueError:
+                raise FieldError("tanggal dan jam tidak valid (mis. 2026-12-01 09:30).") from None
+        if f.kind in (Kind.URL, Kind.FILE_LINK):
+            parsed = urlparse(value)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                raise FieldError("tautan harus diawali http:// atau https://.")
+        if f.kind == Kind.EMAIL and not _EMAIL.fullmatch(value):
+            raise FieldError("alamat email tidak valid.")
+        if f.max_length is not None and len(value) > f.max_length:
+            raise FieldError(f"terlalu panjang ({len(value)} karakter, paling banyak {f.max_length}).")
+        if f.pattern and not re.fullmatch(f.pattern, value):
+            raise FieldError(f.pattern_message or "format tidak sesuai.")
+        return value
+
+
+@dataclass
+class Validation:
+    values: dict[str, Any]
+    errors: dict[str, str]
+    kept: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class FieldError(ValueError):
+    """A value that does not fit its field; the message is shown to the person."""
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _first(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else ""
+    return value
+
+
+def _as_list(value: Any) -> Sequence[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return value
+    return [value]
+
+
+def _parse_number(text: str) -> int | float:
+    # Indonesian writes 1.500,5 where English writes 1,500.5; accept both plain forms.
+    cleaned = text.replace(" ", "")
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        number = float(cleaned)
+    except ValueError:
+        raise FieldError("harus berupa angka.") from None
+    return int(number) if number.is_integer() else number
+
+
+def _fmt_number(n: float) -> str:
+    return str(int(n)) if float(n).is_integer() else str(n)

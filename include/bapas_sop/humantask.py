@@ -1,0 +1,455 @@
+"""Human steps: the one mechanism every SOP uses to ask a person something.
+
+A step is a *form request*: who is asked (a role resolved through the staff directory, a
+named employee, or an outside person by email), which form, what they need to see, and the
+times that matter (due, reminder, escalation, final expiry). Opening a request queues an email
+with a personal signed link; the person answers on the form page; the Airflow sensor polls
+:func:`poll` and releases the DAG.
+
+Everything here is plain Python over the project's database: the Airflow operators, the web
+app and the reminder sweep all call these functions, so the rules live in one place. Emails
+are only *queued* here (the idempotent outbox); callers flush the outbox when it suits them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bapas_sop import audit
+from bapas_sop.directory import Directory, Person, get_directory
+from bapas_sop.forms.links import LinkClaims, LinkError, form_url, read_link, sign_link
+from bapas_sop.forms.registry import get_form
+from bapas_sop.forms.spec import FormSpec, Validation
+from bapas_sop.mail.outbox import enqueue_email
+from bapas_sop.policy import StepPolicy
+from bapas_sop.settings import get_settings
+from bapas_sop.store.db import session_scope
+from bapas_sop.store.models import FormRequest, FormResponse, utcnow
+from bapas_sop.textid import format_datetime_id
+
+OPEN = "open"
+ANSWERED = "answered"
+EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who receives a step: an employee (with NIP) or an outside person (email only)."""
+
+    name: str
+    email: str
+    nip: str | None = None
+
+    @property
+    def person_key(self) -> str:
+        return self.nip or self.email.lower()
+
+    @classmethod
+    def of(cls, person: Person) -> Recipient:
+        return cls(name=person.name, email=person.email, nip=person.nip)
+
+
+@dataclass(frozen=True)
+class OpenedRequest:
+    request_id: int
+    key: str
+    url: str
+    assignee: Recipient
+    substituted_for: str | None
+    created: bool
+    outbox_keys: tuple[str, ...] = ()
+
+
+def request_key(dag_id: str, run_id: str, step: str, round_no: int = 1) -> str:
+    """Deterministic key of a step in a run: a retried task finds the request it made."""
+    base = f"{dag_id}/{run_id}/{step}"
+    return base if round_no <= 1 else f"{base}/r{round_no}"
+
+
+def resolve_assignee(assignee: str | Mapping[str, Any], directory: Directory | None = None) -> tuple[Recipient, Person | None]:
+    """Turn ``"kabapas"`` / ``"nip:1980..."`` / ``{"name","email"}`` into the person who acts.
+
+    Returns the acting recipient and, when a stand-in (Plh) replaced someone on leave, the
+    person who was replaced.
+    """
+    directory = directory or get_directory()
+    if isinstance(assignee, Mapping):
+        email = str(assignee.get("email") or "").strip()
+        if not email:
+            raise ValueError(f"outside recipient without email: {assignee!r}")
+        return Recipient(name=str(assignee.get("name") or email), email=email), None
+    if assignee.startswith("nip:"):
+        person = directory.get(assignee[4:])
+    else:
+        person = directory.one(assignee)
+    acting = directory.acting_for(person)
+    return Recipient.of(acting), (person if acting.nip != person.nip else None)
+
+
+def open_request(
+    *,
+    key: str,
+    step: str,
+    form_name: str,
+    title: str,
+    assignee: str | Mapping[str, Any],
+    context: Mapping[str, Any] | None = None,
+    prefill: Mapping[str, Any] | None = None,
+    policy: StepPolicy | None = None,
+    due_at: datetime | None = None,
+    dag_id: str | None = None,
+    run_id: str | None = None,
+    now: datetime | None = None,
+    directory: Directory | None = None,
+) -> OpenedRequest:
+    """Create the request (or find the one a retry already made) and queue its invitation."""
+    get_form(form_name)  # fail early on a typo, before anyone is emailed
+    now = now or utcnow()
+    policy = policy or StepPolicy.from_config()
+    with session_scope() as session:
+        existing = session.scalar(select(FormRequest).where(FormRequest.key == key))
+        if existing is not None:
+            recipient = Recipient(existing.assignee_name, existing.assignee_email, existing.assignee_nip)
+            return OpenedRequest(
+                request_id=existing.id,
+                key=key,
+                url=form_url(_token_for(existing)),
+                assignee=recipient,
+                substituted_for=existing.original_assignee_nip,
+                created=False,
+                outbox_keys=(_invite_key(existing),),
+            )
+        recipient, replaced = resolve_assignee(assignee, directory)
+        times = policy.times(now, due_at)
+        request = FormRequest(
+            key=key,
+            dag_id=dag_id,
+            run_id=run_id,
+            step=step,
+            form_name=form_name,
+            title=title,
+            role=assignee if isinstance(assignee, str) and not assignee.startswith("nip:") else None,
+            assignee_nip=recipient.nip,
+            assignee_name=recipient.name,
+            assignee_email=recipient.email,
+            original_assignee_nip=replaced.nip if replaced else None,
+            context=dict(context or {}),
+            prefill=dict(prefill or {}),
+            status=OPEN,
+            created_at=now,
+            escalate_to_role=policy.escalate_to_role,
+            **times,
+        )
+        if policy.default_answer is not None:
+            request.context = {**request.context, "_default_answer": dict(policy.default_answer)}
+        session.add(request)
+        session.flush()
+        audit.record(
+            session, actor="system", action="requested", subject=key, dag_id=dag_id, run_id=run_id,
+            step=step, form=form_name, assignee=recipient.person_key, due_at=times["due_at"].isoformat(),
+        )
+        if replaced is not None:
+            audit.record(
+                session, actor="system", action="substituted", subject=key, dag_id=dag_id, run_id=run_id,
+                replaced=replaced.nip, stand_in=recipient.nip, reason="cuti",
+            )
+        invite = _queue_invite(session, request, replaced=replaced)
+        return OpenedRequest(
+            request_id=request.id,
+            key=key,
+            url=form_url(_token_for(request)),
+            assignee=recipient,
+            substituted_for=replaced.nip if replaced else None,
+            created=True,
+            outbox_keys=(invite,),
+        )
+
+
+def _token_for(request: FormRequest) -> str:
+    person = request.assignee_nip or request.assignee_email.lower()
+    return sign_link(LinkClaims(request_id=request.id, person=person, version=request.link_version))
+
+
+def _invite_key(request: FormRequest) -> str:
+    return f"{request.key}/invite/{request.assignee_nip or request.assignee_email.lower()}/v{request.link_version}"
+
+
+def _facts(request: FormRequest) -> list[list[str]]:
+    return [list(map(str, pair)) for pair in request.context.get("facts", [])]
+
+
+def _queue_invite(session: Session, request: FormRequest, *, replaced: Person | None = None, handed_over_by: str | None = None) -> str:
+    key = _invite_key(request)
+    enqueue_email(
+        session,
+        key=key,
+        to=request.assignee_email,
+        template="form_request",
+        context={
+            "name": request.assignee_name,
+            "title": request.title,
+            "url": form_url(_token_for(request)),
+            "due": format_datetime_id(request.due_at),
+            "facts": _facts(request),
+            "replaced_name": replaced.name if replaced else None,
+            "handed_over_by": handed_over_by,
+        },
+    )
+    return key
+
+
+# --- reading and answering -------------------------------------------------------------
+
+
+@dataclass
+class LinkedRequest:
+    """A request opened through a link, with the form it uses."""
+
+    request: FormRequest
+    form: FormSpec
+    claims: LinkClaims
+    token: str
+
+
+def open_link(session: Session, token: str) -> LinkedRequest:
+    """Check a token against the stored request; raise LinkError with the page to show."""
+    claims = read_link(token)
+    request = session.get(FormRequest, claims.request_id)
+    if request is None:
+        raise LinkError("invalid", "Permintaan untuk tautan ini tidak ditemukan.")
+    current_person = request.assignee_nip or request.assignee_email.lower()
+    if claims.person != current_person or claims.version != request.link_version:
+        if request.original_assignee_nip == claims.person or claims.version != request.link_version:
+            raise LinkError(
+                "handed_over",
+                f"Tugas ini sudah dialihkan kepada {request.assignee_name}. Tautan Anda tidak berlaku lagi.",
+            )
+        raise LinkError("wrong_person", "Tautan ini bukan untuk permintaan ini.")
+    return LinkedRequest(request=request, form=get_form(request.form_name), claims=claims, token=token)
+
+
+@dataclass
+class SubmitResult:
+    status: str  # saved | invalid | already | closed
+    validation: Validation | None
+    request: FormRequest
+    response: FormResponse | None = None
+
+
+def submit(token: str, raw: Mapping[str, Any], *, remote_addr: str | None = None, now: datetime | None = None) -> SubmitResult:
+    """Validate and record an answer; exactly one answer per request, whatever the clicks."""
+    now = now or utcnow()
+    with session_scope() as session:
+        linked = open_link(session, token)
+        request = linked.request
+        if request.status == ANSWERED:
+            return SubmitResult("already", None, request, request.latest_response)
+        if request.status != OPEN:
+            return SubmitResult("closed", None, request)
+        validation = linked.form.validate(raw, request.context)
+        if not validation.ok:
+            return SubmitResult("invalid", validation, request)
+        # Conditional update: of two simultaneous submits, only one finds the request open.
+        won = session.execute(
+            update(FormRequest)
+            .where(FormRequest.id == request.id, FormRequest.status == OPEN)
+            .values(status=ANSWERED, answered_at=now)
+        ).rowcount
+        if not won:
+            session.rollback()
+            session.refresh(request)
+            return SubmitResult("already", None, request, request.latest_response)
+        response = FormResponse(
+            request_id=request.id,
+            revision=1,
+            data=validation.values,
+            submitted_at=now,
+            submitted_by_nip=request.assignee_nip,
+            submitted_by_email=request.assignee_email,
+            link_id=f"{linked.claims.person}/v{linked.claims.version}",
+            remote_addr=remote_addr,
+        )
+        session.add(response)
+        audit.record(
+            session, actor=linked.claims.person, action="answered", subject=request.key,
+            dag_id=request.dag_id, run_id=request.run_id, answer=validation.values, remote_addr=remote_addr,
+        )
+        session.flush()
+        session.refresh(request)
+        return SubmitResult("saved", validation, request, response)
+
+
+def hand_over(token: str, to_nip: str, reason: str, *, now: datetime | None = None, directory: Directory | None = None) -> tuple[FormRequest, list[str]]:
+    """Pass an open step to a stand-in (substitusi pelaksana); the old link stops working."""
+    directory = directory or get_directory()
+    reason = (reason or "").strip()
+    with session_scope() as session:
+        linked = open_link(session, token)
+        request = linked.request
+        if request.status != OPEN:
+            raise LinkError("closed", "Tugas ini sudah selesai sehingga tidak dapat dialihkan.")
+        if not reason:
+            raise HandOverError("Alasan pengalihan wajib diisi.")
+        try:
+            target = directory.get(to_nip)
+        except LookupError:
+            raise HandOverError("Pegawai pengganti tidak ditemukan di daftar pegawai.") from None
+        if target.nip == request.assignee_nip:
+            raise HandOverError("Pengganti tidak boleh Anda sendiri.")
+        if not target.active or target.on_leave:
+            raise HandOverError(f"{target.name} sedang tidak aktif atau cuti; pilih pengganti lain.")
+        previous = Recipient(request.assignee_name, request.assignee_email, request.assignee_nip)
+        request.original_assignee_nip = request.original_assignee_nip or previous.nip
+        request.assignee_nip = target.nip
+        request.assignee_name = target.name
+        request.assignee_email = target.email
+        request.link_version += 1
+        request.reminded_at = None
+        audit.record(
+            session, actor=previous.person_key, action="handed_over", subject=request.key,
+            dag_id=request.dag_id, run_id=request.run_id, to=target.nip, reason=reason,
+        )
+        keys = [_queue_invite(session, request, handed_over_by=previous.name)]
+        session.flush()
+        return request, keys
+
+
+class HandOverError(ValueError):
+    """A hand-over that cannot be done; the message is shown on the form page."""
+
+
+def poll(key: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """What the sensor needs: the answer, or that the step expired, or that it still waits."""
+    now = now or utcnow()
+    with session_scope() as session:
+        request = session.scalar(select(FormRequest).where(FormRequest.key == key))
+        if request is None:
+            return {"status": "missing", "key": key}
+        if request.status == OPEN and now >= request.expires_at:
+            _expire(session, request, now)
+        return _outcome(request)
+
+
+def _outcome(request: FormRequest) -> dict[str, Any]:
+    outcome: dict[str, Any] = {"status": request.status, "key": request.key, "request_id": request.id}
+    if request.status == ANSWERED and request.latest_response is not None:
+        response = request.latest_response
+        outcome.update(
+            answer=response.data,
+            answered_by=response.submitted_by_nip or response.submitted_by_email,
+            answered_by_name=request.assignee_name,
+            answered_at=response.submitted_at.isoformat(),
+            substituted_for=request.original_assignee_nip,
+        )
+    elif request.status == EXPIRED:
+        outcome["default_answer"] = request.context.get("_default_answer")
+    return outcome
+
+
+def _expire(session: Session, request: FormRequest, now: datetime) -> None:
+    won = session.execute(
+        update(FormRequest).where(FormRequest.id == request.id, FormRequest.status == OPEN).values(status=EXPIRED)
+    ).rowcount
+    if won:
+        audit.record(
+            session, actor="system", action="expired", subject=request.key, dag_id=request.dag_id,
+            run_id=request.run_id, default_applied=request.context.get("_default_answer") is not None,
+        )
+    session.flush()
+    session.refresh(request)
+
+
+# --- reminders and escalation ------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    reminded: list[str] = field(default_factory=list)
+    escalated: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+    outbox_keys: list[str] = field(default_factory=list)
+
+
+def sweep(*, now: datetime | None = None, directory: Directory | None = None) -> SweepResult:
+    """Send the reminders and escalations that are due, and close expired steps.
+
+    Idempotent: each reminder and escalation is stamped on the request and keyed in the
+    outbox, so running the sweep twice (or after a crash) sends nothing twice.
+    """
+    now = now or utcnow()
+    directory = directory or get_directory()
+    result = SweepResult()
+    with session_scope() as session:
+        open_requests = session.scalars(select(FormRequest).where(FormRequest.status == OPEN)).all()
+        for request in open_requests:
+            if now >= request.expires_at:
+                _expire(session, request, now)
+                result.expired.append(request.key)
+                continue
+            if request.remind_at is not None and request.reminded_at is None and now >= request.remind_at:
+                key = f"{request.key}/reminder/v{request.link_version}"
+                enqueue_email(
+                    session,
+                    key=key,
+                    to=request.assignee_email,
+                    template="form_reminder",
+                    context={
+                        "name": request.assignee_name,
+                        "title": request.title,
+                        "url": form_url(_token_for(request)),
+                        "due": format_datetime_id(request.due_at),
+                        "facts": _facts(request),
+                    },
+                )
+                request.reminded_at = now
+                audit.record(session, actor="system", action="reminded", subject=request.key,
+                             dag_id=request.dag_id, run_id=request.run_id, to=request.assignee_email)
+                result.reminded.append(request.key)
+                result.outbox_keys.append(key)
+            if request.escalate_at is not None and request.escalated_at is None and now >= request.escalate_at:
+                target = _escalation_target(request, directory)
+                if target is not None:
+                    key = f"{request.key}/escalation/{target.person_key}"
+                    enqueue_email(
+                        session,
+                        key=key,
+                        to=target.email,
+                        cc=request.assignee_email,
+                        template="form_escalation",
+                        context={
+                            "name": target.name,
+                            "assignee_name": request.assignee_name,
+                            "title": request.title,
+                            "due": format_datetime_id(request.due_at),
+                            "facts": _facts(request),
+                        },
+                    )
+                    result.outbox_keys.append(key)
+                request.escalated_at = now
+                audit.record(session, actor="system", action="escalated", subject=request.key,
+                             dag_id=request.dag_id, run_id=request.run_id,
+                             to=target.person_key if target else None)
+                result.escalated.append(request.key)
+    return result
+
+
+def _escalation_target(request: FormRequest, directory: Directory) -> Recipient | None:
+    if request.escalate_to_email:
+        return Recipient(name=request.escalate_to_email, email=request.escalate_to_email)
+    if request.escalate_to_role:
+        return Recipient.of(directory.acting_for(directory.one(request.escalate_to_role)))
+    if request.assignee_nip:
+        supervisor = directory.supervisor_of(request.assignee_nip)
+        if supervisor is not None:
+            return Recipient.of(supervisor)
+    # Outside people and the head of office have no supervisor here: tell the head of office.
+    kabapas = directory.acting_for(directory.one("kabapas"))
+    if kabapas.nip == request.assignee_nip:
+        return None
+    return Recipient.of(kabapas)

@@ -1,0 +1,494 @@
+"""The idempotent outbox: every email is a row first, and is sent at most once per key.
+
+A task enqueues its emails in the same transaction as the records they talk about, then
+flushes. A retried task finds its rows (same keys) and enqueues nothing new; a row that is
+already sent is never sent again; a failed send stays queued and a later flush retries it.
+
+Rows move ``queued -> sending -> sent``. ``sending`` is a claim taken (and committed) before
+any SMTP traffic, so two flushers running at the same time never send the same row. The
+model has no column for the claim time, so ``sent_at`` holds it while the row is ``sending``
+and is overwritten with the real send time afterwards; a claim older than
+:data:`CLAIM_TIMEOUT` (a flusher that crashed mid-batch) goes back to ``queued``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import mimetypes
+import smtplib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime, getaddresses
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yagmail
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bapas_sop import audit
+from bapas_sop.mail.connection import SmtpSettings, smtp_settings
+from bapas_sop.mail.render import render_email
+from bapas_sop.settings import TIMEZONE
+from bapas_sop.store.db import session_scope
+from bapas_sop.store.models import OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+QUEUED, SENDING, SENT = "queued", "sending", "sent"
+CLAIM_TIMEOUT = timedelta(minutes=10)
+ACTOR = "system"
+
+AddressList = str | Sequence[str]
+Attachments = Mapping[str, bytes | str | Path] | Sequence[str | Path]
+
+
+# --------------------------------------------------------------------------- enqueue
+
+
+def message_id_for(key: str) -> str:
+    """A Message-ID derived from the key: the same email keeps the same id across retries,
+    so a receiving server or client can recognise a duplicate if one ever gets through."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+    return f"<{digest}@bapas-sop>"
+
+
+def _address_header(value: AddressList | None) -> str | None:
+    """Join and check addresses; a CR/LF in an address would let it write its own headers."""
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else list(value)
+    items = [item.strip() for item in items if item and item.strip()]
+    if not items:
+        return None
+    for item in items:
+        if "\r" in item or "\n" in item:
+            raise ValueError(f"line break in email address: {item!r}")
+    parsed = getaddresses(items)
+    for (_name, addr), raw in zip(parsed, items, strict=False):
+        if "@" not in addr:
+            raise ValueError(f"not an email address: {raw!r}")
+    return ", ".join(items)
+
+
+def _recipients(*headers: str | None) -> list[str]:
+    return [addr for _name, addr in getaddresses([h for h in headers if h]) if addr]
+
+
+def _encode_attachments(attachments: Attachments | None) -> dict[str, Any]:
+    """Store attachment bytes in the row, read once at enqueue time.
+
+    Keeping only a path would break when the flush runs on another worker (Celery) or after
+    the file was cleaned up; the row must be enough to send the email.
+    """
+    if not attachments:
+        return {}
+    items: Iterable[tuple[str, bytes | str | Path]]
+    if isinstance(attachments, Mapping):
+        items = attachments.items()
+    else:
+        items = ((Path(p).name, p) for p in attachments)
+    files = []
+    for filename, source in items:
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        files.append(
+            {
+                "filename": filename,
+                "content_type": content_type,
+                "data": base64.b64encode(data).decode("ascii"),
+            }
+        )
+    return {"files": files}
+
+
+def _by_key(session: Session, key: str) -> OutboxMessage | None:
+    return session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    to: AddressList,
+    subject: str,
+    html: str,
+    text: str,
+    cc: AddressList | None = None,
+    attachments: Attachments | None = None,
+) -> OutboxMessage:
+    """Queue one email under ``key`` (run, step, recipient, purpose), or return the row that
+    already has that key, unchanged: a retried task never sends twice.
+
+    The row joins the caller's transaction (the caller commits; a rollback drops it). Two
+    processes enqueueing the same key at once both end up with the one row (see
+    :func:`_insert_once`).
+    """
+    existing = _by_key(session, key)
+    if existing is not None:
+        return existing
+    to_header = _address_header(to)
+    if not to_header:
+        raise ValueError(f"email {key!r} has no recipient")
+    values: dict[str, Any] = {
+        "key": key,
+        "to_addr": to_header,
+        "cc_addr": _address_header(cc),
+        "subject": " ".join(subject.split()),
+        "html": html,
+        "text": text,
+        "attachments": _encode_attachments(attachments),
+        "status": QUEUED,
+        "attempts": 0,
+        "created_at": utcnow(),
+        "message_id": message_id_for(key),
+    }
+    _insert_once(session, values)
+    message = _by_key(session, key)
+    if message is None:  # pragma: no cover - the row was just inserted or found
+        raise RuntimeError(f"outbox row {key!r} vanished after insert")
+    return message
+
+
+def _insert_once(session: Session, values: dict[str, Any]) -> None:
+    """INSERT unless the key exists, without failing the caller's transaction on a race.
+
+    ``INSERT .. ON CONFLICT (key) DO NOTHING`` (SQLite and PostgreSQL, the two databases of
+    the project) waits for a concurrent insert of the same key and then does nothing. Not a
+    SAVEPOINT around a plain INSERT: with pysqlite's default transaction handling no BEGIN
+    precedes a SAVEPOINT, so when the enqueue is the transaction's first write,
+    ``RELEASE SAVEPOINT`` would commit the caller's transaction early.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    statement = insert(OutboxMessage).values(**values)
+    session.execute(statement.on_conflict_do_nothing(index_elements=[OutboxMessage.key]))
+
+
+def enqueue_email(
+    session: Session,
+    *,
+    key: str,
+    to: AddressList,
+    template: str,
+    context: dict[str, Any],
+    cc: AddressList | None = None,
+    attachments: Attachments | None = None,
+) -> OutboxMessage:
+    """Render ``templates/email/<template>.html`` and enqueue it under ``key``.
+
+    An existing key returns early, before rendering: a retry does not depend on the template
+    still rendering the same way.
+    """
+    existing = _by_key(session, key)
+    if existing is not None:
+        return existing
+    rendered = render_email(template, context)
+    return enqueue(
+        session,
+        key=key,
+        to=to,
+        cc=cc,
+        subject=rendered.subject,
+        html=rendered.html,
+        text=rendered.text,
+        attachments=attachments,
+    )
+
+
+# --------------------------------------------------------------------------- MIME
+
+
+def build_mime(message: OutboxMessage, sender: str) -> EmailMessage:
+    """multipart/alternative (our text part, then the HTML part), inside multipart/mixed when
+    there are attachments; UTF-8 headers encoded per RFC 2047; our deterministic Message-ID.
+
+    Built with the stdlib rather than ``yagmail.SMTP.prepare_send`` because yagmail (0.16)
+    cannot produce this: its text part is the raw HTML source, every extra text content is
+    appended to the HTML part too (so there is no way to give a separate text part), it
+    turns ``\\n`` into ``<br>`` in unmarked contents, runs premailer over the HTML, attaches
+    any content string that happens to be an existing file path, and writes the login user
+    (``@gmail.com`` appended when it has no ``@``) as ``From``.
+    """
+    mime = EmailMessage(policy=SMTP_POLICY)
+    mime["From"] = sender
+    mime["To"] = message.to_addr
+    if message.cc_addr:
+        mime["Cc"] = message.cc_addr
+    mime["Subject"] = message.subject
+    mime["Date"] = format_datetime(datetime.now(ZoneInfo(TIMEZONE)))
+    mime["Message-ID"] = message.message_id
+    mime["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to robots
+    mime.set_content(message.text, charset="utf-8")
+    mime.add_alternative(message.html, subtype="html", charset="utf-8")
+    for item in (message.attachments or {}).get("files", []):
+        maintype, _, subtype = item["content_type"].partition("/")
+        mime.add_attachment(
+            base64.b64decode(item["data"]),
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=item["filename"],
+        )
+    return mime
+
+
+# --------------------------------------------------------------------------- flush
+
+
+@dataclass(frozen=True)
+class FlushResult:
+    """What one flush did. ``remaining`` counts rows still queued (within ``keys`` if given);
+    ``connection_error`` is set when the SMTP connection could not be opened or was lost."""
+
+    sent: int
+    failed: int
+    remaining: int
+    connection_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.connection_error is None
+
+
+class MailDeliveryError(RuntimeError):
+    """Raised by ``flush(raise_on_error=True)`` after the failures were recorded."""
+
+    def __init__(self, result: FlushResult) -> None:
+        reason = result.connection_error or f"{result.failed} email(s) failed"
+        super().__init__(f"email delivery failed: {reason} ({result.remaining} still queued)")
+        self.result = result
+
+
+def _key_filter(keys: Sequence[str] | None) -> list[Any]:
+    return [OutboxMessage.key.in_(list(keys))] if keys is not None else []
+
+
+def _release_stale_claims(now: datetime) -> None:
+    """Rows claimed by a flusher that died more than CLAIM_TIMEOUT ago are queued again."""
+    with session_scope() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == SENDING, OutboxMessage.sent_at < now - CLAIM_TIMEOUT)
+            .values(status=QUEUED, sent_at=None)
+        )
+
+
+def _claim(keys: Sequence[str] | None, limit: int, now: datetime) -> list[OutboxMessage]:
+    """Mark up to ``limit`` queued rows as ours and commit before any SMTP traffic.
+
+    The UPDATE re-checks ``status = 'queued'``, so a row another flusher claimed in the
+    meantime is skipped (PostgreSQL re-evaluates the condition on the locked row; SQLite has
+    one writer at a time).
+    """
+    with session_scope() as session:
+        candidates = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == QUEUED, *_key_filter(keys))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .scalar_subquery()
+        )
+        ids = session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(candidates), OutboxMessage.status == QUEUED)
+            .values(status=SENDING, sent_at=now)
+            .returning(OutboxMessage.id)
+        ).all()
+    if not ids:
+        return []
+    with session_scope() as session:
+        rows = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+        ).all()
+        session.expunge_all()
+    return list(rows)
+
+
+def _audit(session: Session, action: str, message: OutboxMessage, **detail: Any) -> None:
+    audit.record(
+        session,
+        actor=ACTOR,
+        action=action,
+        subject=message.key,
+        to=message.to_addr,
+        message_id=message.message_id,
+        **detail,
+    )
+
+
+def _mark_sent(message: OutboxMessage, refused: dict[str, Any]) -> None:
+    with session_scope() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id)
+            .values(
+                status=SENT,
+                sent_at=utcnow(),
+                attempts=OutboxMessage.attempts + 1,
+                last_error=None,
+            )
+        )
+        detail: dict[str, Any] = {"attempt": message.attempts + 1}
+        if refused:
+            detail["refused"] = {addr: str(reply) for addr, reply in refused.items()}
+        _audit(session, "email_sent", message, **detail)
+
+
+def _mark_failed(messages: Sequence[OutboxMessage], error: str, *, count_attempt: bool) -> None:
+    """Back to ``queued`` with the error; ``count_attempt`` False for rows never tried (the
+    connection was lost before their turn), which get no audit row either."""
+    with session_scope() as session:
+        for message in messages:
+            values: dict[str, Any] = {"status": QUEUED, "sent_at": None, "last_error": error}
+            if count_attempt:
+                values["attempts"] = OutboxMessage.attempts + 1
+                _audit(session, "email_failed", message, error=error, attempt=message.attempts + 1)
+            session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values)
+            )
+
+
+def _count_queued(keys: Sequence[str] | None) -> int:
+    with session_scope() as session:
+        return session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == QUEUED, *_key_filter(keys))
+        ) or 0
+
+
+def _reply_text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _describe(exc: BaseException) -> str:
+    """One line for ``last_error`` and the audit: the SMTP code and the server's words."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__}: {exc.smtp_code} {_reply_text(exc.smtp_error)}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        parts = [
+            f"{addr}: {code} {_reply_text(msg)}" for addr, (code, msg) in exc.recipients.items()
+        ]
+        return f"SMTPRecipientsRefused: {'; '.join(parts)}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """A refused message leaves the SMTP session usable (smtplib sends RSET); a dropped
+    connection, a reset or a timeout does not. ``SMTPException`` subclasses ``OSError``,
+    hence the order of the checks."""
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(exc, smtplib.SMTPException):
+        return False
+    return isinstance(exc, OSError)
+
+
+def open_smtp(settings: SmtpSettings) -> yagmail.SMTP:
+    """Connect (and STARTTLS, and log in) once; the caller sends many messages and closes.
+
+    yagmail quirks worked around here: ``SMTP.send`` opens a new connection for every
+    message (and leaves the old one open), so we call ``login()`` once and send on
+    ``yag.smtp``; with no password yagmail asks the keyring and then ``getpass`` (a task would
+    hang), and it appends ``@gmail.com`` to a login without ``@`` — so yagmail always gets
+    ``smtp_skip_login=True`` and we authenticate on the smtplib connection ourselves, only
+    when a user is configured (the local dev server has no auth). ``smtp_starttls`` is always
+    passed explicitly: yagmail's default is STARTTLS whenever SSL is off.
+    """
+    yag = yagmail.SMTP(
+        user=settings.envelope_sender,
+        password=None,
+        host=settings.host,
+        port=settings.port,
+        smtp_ssl=settings.use_ssl,
+        smtp_starttls=settings.starttls,
+        smtp_skip_login=True,
+        soft_email_validation=False,
+        timeout=settings.timeout,
+    )
+    try:
+        yag.login()
+        if settings.user:
+            yag.smtp.login(settings.user, settings.password or "")
+    except BaseException:
+        yag.close()
+        raise
+    return yag
+
+
+def flush(
+    settings: SmtpSettings | None = None,
+    *,
+    keys: Sequence[str] | None = None,
+    limit: int = 500,
+    raise_on_error: bool = False,
+) -> FlushResult:
+    """Send queued emails (only ``keys`` if given) through one SMTP connection, then close it.
+
+    Each sent row is committed on its own, so a crash loses at most the one in flight (which
+    stays ``sending`` and is retried after CLAIM_TIMEOUT). A refused message stays queued
+    with ``attempts + 1`` and ``last_error`` and the batch goes on; if the connection cannot
+    be opened (or drops), the rows stay queued and the result says why. Nothing is raised
+    unless ``raise_on_error`` — and then only after everything was recorded.
+    """
+    now = utcnow()
+    _release_stale_claims(now)
+    claimed = _claim(keys, limit, now)
+    sent = failed = 0
+    connection_error: str | None = None
+    if claimed:
+        try:
+            settings = settings or smtp_settings()
+            yag = open_smtp(settings)
+        except Exception as exc:  # noqa: BLE001 - recorded on every row, reported in result
+            connection_error = _describe(exc)
+            log.warning(
+                "SMTP connection failed, %d email(s) stay queued: %s",
+                len(claimed),
+                connection_error,
+            )
+            _mark_failed(claimed, connection_error, count_attempt=True)
+            failed = len(claimed)
+        else:
+            with yag:
+                sent, failed, connection_error = _send_batch(yag, settings, claimed)
+    result = FlushResult(sent, failed, _count_queued(keys), connection_error)
+    if claimed:
+        log.info("outbox flush: %s", result)
+    if raise_on_error and not result.ok:
+        raise MailDeliveryError(result)
+    return result
+
+
+def _send_batch(
+    yag: yagmail.SMTP, settings: SmtpSettings, messages: Sequence[OutboxMessage]
+) -> tuple[int, int, str | None]:
+    sent = failed = 0
+    for index, message in enumerate(messages):
+        try:
+            mime = build_mime(message, settings.sender)
+            refused = yag.smtp.send_message(
+                mime,
+                from_addr=settings.envelope_sender,
+                to_addrs=_recipients(message.to_addr, message.cc_addr),
+            )
+        except Exception as exc:  # noqa: BLE001 - recorded on the row, the batch goes on
+            error = _describe(exc)
+            _mark_failed([message], error, count_attempt=True)
+            failed += 1
+            if _connection_lost(exc) or getattr(yag.smtp, "sock", None) is None:
+                # The rest were never tried: back to the queue untouched, for the next flush.
+                _mark_failed(messages[index + 1 :], error, count_attempt=False)
+                return sent, failed, error
+        else:
+            _mark_sent(message, refused)
+            sent += 1
+    return sent, failed, None

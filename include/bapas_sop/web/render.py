@@ -1,0 +1,51 @@
+"""Server-side rendering of the web pages (Jinja2, ``templates/pages``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlparse
+
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from bapas_sop.settings import TEMPLATES_DIR, get_settings
+from bapas_sop.textid import format_date_id, format_datetime_id
+
+
+class _LenientUndefined(StrictUndefined):
+    """A missing name fails loudly when printed, but is false in ``{% if %}``."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+@lru_cache(maxsize=2)
+def _environment(directory: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(directory),
+        autoescape=select_autoescape(["html"]),
+        undefined=_LenientUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["datetime_id"] = format_datetime_id
+    env.filters["date_id"] = format_date_id
+    return env
+
+
+def render_page(template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+    env = _environment(str(TEMPLATES_DIR / "pages"))
+    settings = get_settings()
+    base = urlparse(settings.public_url).path.rstrip("/")
+    html = env.get_template(template).render(office=settings.office, base=base, **context)
+    return HTMLResponse(html, status_code=status_code, headers=_SECURITY_HEADERS)
+
+
+# Pages load nothing from elsewhere and are never framed: the CSP says so to the browser.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
