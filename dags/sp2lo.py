@@ -174,7 +174,7 @@ with DAG(
         form="sp2lo_pengajuan_sppd",
         title=f"Pengajuan SPPD Litmas {CASE}",
         assignee=pk["assignee"],
-        form_context={"facts": sppd["facts"]},
+        form_context=sppd,
         doc_md="PK mengajukan SPPD melalui tautan pribadinya.",
     )
     pencairan = human_step(
@@ -182,7 +182,7 @@ with DAG(
         form="sp2lo_pencairan_sppd",
         title=f"Pencairan SPPD Litmas {CASE}",
         assignee="keuangan",
-        form_context={"facts": sppd["facts"]},
+        form_context=sppd,
         doc_md="Bagian Keuangan diberi tahu dan mencatat pencairan SPPD.",
     )
     pertanggungjawaban = human_step(
@@ -190,8 +190,8 @@ with DAG(
         form="sp2lo_pertanggungjawaban",
         title=f"Pertanggungjawaban perjalanan dinas Litmas {CASE}",
         assignee=pk["assignee"],
-        form_context={"facts": sppd["facts"]},
-        due_at=sppd["accountability_due_at"],
+        form_context=sppd,
+        due_at="{{ ti.xcom_pull(task_ids='kelayakan_sppd')['accountability_due_at'] }}",
         policy=StepPolicy.from_config(remind_before=timedelta(days=2), escalate_after=timedelta(hours=1),
                                       escalate_to_role="keuangan", expire_after=timedelta(days=30)),
         doc_md="Pertanggungjawaban perjalanan dinas paling lambat 5 hari kerja setelah perjalanan, dengan pengingat.",

@@ -87,9 +87,23 @@ def resolve_assignee(assignee: str | Mapping[str, Any], directory: Directory | N
     if assignee.startswith("nip:"):
         person = directory.get(assignee[4:])
     else:
-        person = directory.one(assignee)
+        person = team_lead(directory, assignee)
     acting = directory.acting_for(person)
     return Recipient.of(acting), (person if acting.nip != person.nip else None)
+
+
+def team_lead(directory: Directory, role: str) -> Person:
+    """The one person a role's step goes to: its only holder, or the head of its team.
+
+    A team (e.g. Keuangan: Kaur Keuangan and Bendahara) answers through its head, the holder
+    not supervised by another holder; the head can hand the step to a colleague from the form.
+    """
+    holders = directory.by_role(role, include_on_leave=True)
+    if not holders:
+        return directory.one(role)  # raises the directory's own clear error
+    nips = {p.nip for p in holders}
+    heads = [p for p in holders if p.supervisor_nip not in nips]
+    return (heads or holders)[0]
 
 
 def open_request(

@@ -103,35 +103,24 @@ def _as_datetime(value: Any) -> datetime | None:
     return parsed
 
 
-class HumanStep:
+class HumanStep(TaskGroup):
     """A task group ``<step>`` of two tasks: ``kirim_formulir`` (ask) and ``tunggu_jawaban`` (wait).
 
-    Chain it like a task (``a >> step >> b``); ``step.answer`` is the waiting task's XCom
-    (the outcome with the typed ``answer``) for downstream tasks.
+    It chains like any task group (``a >> step >> b``); ``step.answer`` is the waiting task's
+    XCom (the outcome with the typed ``answer``) for downstream tasks.
     """
 
-    def __init__(self, group: TaskGroup, request: FormRequestOperator, response: FormResponseSensor):
-        self.group = group
-        self.request = request
-        self.response = response
+    @property
+    def request(self) -> FormRequestOperator:
+        return self.children[self.child_id("kirim_formulir")]  # type: ignore[return-value]
+
+    @property
+    def response(self) -> FormResponseSensor:
+        return self.children[self.child_id("tunggu_jawaban")]  # type: ignore[return-value]
 
     @property
     def answer(self) -> Any:
         return self.response.output
-
-    def __rshift__(self, other: Any) -> Any:
-        return self.group >> (other.group if isinstance(other, HumanStep) else other)
-
-    def __lshift__(self, other: Any) -> Any:
-        return self.group << (other.group if isinstance(other, HumanStep) else other)
-
-    def __rrshift__(self, other: Any) -> HumanStep:
-        other >> self.group
-        return self
-
-    def __rlshift__(self, other: Any) -> HumanStep:
-        other << self.group
-        return self
 
 
 def human_step(
@@ -149,7 +138,7 @@ def human_step(
     sensor_kwargs: Mapping[str, Any] | None = None,
 ) -> HumanStep:
     """Declare one human step of an SOP: ask a person on a form, then wait for the answer."""
-    with TaskGroup(group_id=step, tooltip=title) as group:
+    with HumanStep(group_id=step, tooltip=title) as group:
         request = FormRequestOperator(
             task_id="kirim_formulir",
             step=step,
@@ -169,4 +158,4 @@ def human_step(
             **dict(sensor_kwargs or {}),
         )
         request >> response
-    return HumanStep(group, request, response)
+    return group

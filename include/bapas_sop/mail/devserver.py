@@ -314,7 +314,7 @@ def _parse(key: str, raw: bytes, delivered: float) -> InboxMessage:
         sender=str(msg.get("From", "")),
         to=_addresses(msg, "To"),
         cc=_addresses(msg, "Cc"),
-        subject=str(msg.get("Subject", "")),
+        subject=" ".join(str(msg.get("Subject", "")).split()),  # unfold long headers
         text=text,
         html=html,
         message_id=str(msg.get("Message-ID", "")).strip(),

@@ -1,0 +1,122 @@
+"""SP2LO — pemantauan batas waktu Litmas (the monitor of the SP2LO SOP).
+
+Three scheduled DAGs beside the per-request ``sp2lo`` DAG, after the SOP's *overdue checks*:
+
+* ``sp2lo_pemantauan`` (hourly): reminders at 50 % and 80 % of the allowed time, and one
+  escalation to the section's Kasubsi and the Kabapas when a Litmas passes its deadline;
+* ``sp2lo_ringkasan_harian`` (07:00 WIB): the daily digest of overdue Litmas;
+* ``sp2lo_laporan_bulanan`` (the 1st, 08:00 WIB): last month's on-time report (PDF) to the Kabapas.
+
+The work is in :mod:`bapas_sop.sop.sp2lo_monitor`, imported inside the tasks so that parsing
+this file reads no database and imports no pandas. Every email is keyed in the outbox, so a
+retried task never sends twice; what cannot be sent stays queued for ``langkah_manusia``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from airflow.sdk import DAG, Param, task
+
+WIB = ZoneInfo("Asia/Jakarta")
+START = datetime(2026, 1, 1, tzinfo=WIB)
+DEFAULT_ARGS = {"owner": "bapas-sop", "retries": 2, "retry_delay": timedelta(minutes=2)}
+TAGS = ["sop", "sp2lo", "litmas", "pemantauan"]
+
+
+@task(task_id="kirim_email", doc_md="Kirim email yang baru diantrekan langkah sebelumnya melalui satu koneksi SMTP; "
+                                    "yang gagal tetap dalam antrean dan dicoba lagi.")
+def kirim_email(keys: list[str] | str | None) -> dict:
+    from bapas_sop.mail.outbox import flush
+
+    wanted = [keys] if isinstance(keys, str) else list(keys or [])
+    if not wanted:
+        return {"sent": 0, "failed": 0, "remaining": 0}
+    result = flush(keys=wanted, raise_on_error=True)
+    return {"sent": result.sent, "failed": result.failed, "remaining": result.remaining}
+
+
+with DAG(
+    dag_id="sp2lo_pemantauan",
+    description="SP2LO: pengingat 50%/80% dan eskalasi Litmas yang melewati batas waktu (tiap jam)",
+    schedule="0 * * * *",
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(minutes=30),
+    tags=TAGS,
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+) as pemantauan:
+
+    @task(task_id="periksa_batas_waktu",
+          doc_md="**Pemeriksaan keterlambatan**: setiap Litmas yang berjalan dibandingkan dengan batas waktunya. "
+                 "Pada 50% dan 80% waktu, yang sedang ditunggu (PK atau penggantinya) menerima pengingat dengan "
+                 "tautan formulirnya; Litmas yang lewat batas waktu dieskalasi sekali ke Kasubsi seksi dan Kepala Bapas.")
+    def periksa_batas_waktu() -> list[str]:
+        from bapas_sop.sop.sp2lo_monitor import check_deadlines
+
+        result = check_deadlines()
+        print(f"Pengingat: {len(result.reminded)} {result.reminded}; eskalasi: {len(result.escalated)} {result.escalated}")
+        return result.outbox_keys
+
+    kirim_email(periksa_batas_waktu())
+
+
+with DAG(
+    dag_id="sp2lo_ringkasan_harian",
+    description="SP2LO: ringkasan harian Litmas terlambat untuk Kepala Bapas dan Kasubsi (07.00 WIB)",
+    schedule="0 7 * * *",
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    tags=TAGS,
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+) as ringkasan_harian:
+
+    @task(task_id="susun_ringkasan_harian",
+          doc_md="**Ringkasan harian**: daftar semua Litmas berjalan yang sudah melewati batas waktu dikirim kepada "
+                 "Kepala Bapas, Kasubsi BKA dan Kasubsi BKD (atau penggantinya), sekali sehari. Tidak ada email bila "
+                 "tidak ada yang terlambat.")
+    def susun_ringkasan_harian() -> list[str]:
+        from bapas_sop.sop.sp2lo_monitor import daily_digest
+
+        return daily_digest()
+
+    kirim_email(susun_ringkasan_harian())
+
+
+with DAG(
+    dag_id="sp2lo_laporan_bulanan",
+    description="SP2LO: laporan bulanan ketepatan waktu Litmas (PDF) untuk Kepala Bapas, tanggal 1 pukul 08.00 WIB",
+    schedule="0 8 1 * *",
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    tags=TAGS,
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+    params={
+        "bulan": Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$", title="Bulan laporan",
+                       description="Format TTTT-BB, mis. 2026-10. Kosongkan untuk bulan sebelum tanggal jalan."),
+    },
+) as laporan_bulanan:
+
+    @task(task_id="kirim_laporan_bulanan",
+          doc_md="**Laporan bulanan**: persentase Litmas yang disetujui tepat waktu per seksi dan per PK, dengan grafik "
+                 "dan daftar yang terlambat, untuk bulan sebelum akhir interval data run ini (WIB), dikirim sebagai "
+                 "PDF kepada Kepala Bapas.")
+    def kirim_laporan_bulanan(params=None, data_interval_end=None, logical_date=None) -> str:
+        from bapas_sop.sop.sp2lo_monitor import previous_month, send_monthly_report
+
+        chosen = (params or {}).get("bulan")
+        if chosen:
+            year, month = (int(part) for part in str(chosen).split("-"))
+        else:
+            year, month = previous_month(data_interval_end or logical_date or datetime.now(WIB))
+        print(f"Laporan bulanan SP2LO untuk {year:04d}-{month:02d}")
+        return send_monthly_report(year, month)
+
+    kirim_email(kirim_laporan_bulanan())
