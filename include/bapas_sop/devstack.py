@@ -1,0 +1,285 @@
+"""Start the whole system as plain processes: the embedded default, and the system tests.
+
+One place knows how bapas-sop runs: the Airflow components (API server with our forms app,
+scheduler, DAG processor, triggerer), the local SMTP server with its inbox, the project's
+database, and the settings that tie them together. ``python -m bapas_sop.devstack`` runs it in
+the foreground (what ``scripts/start`` calls); tests start a :class:`Stack` in a temporary
+folder on free ports.
+
+Why not ``airflow standalone``: it invents a password and a port, and it cannot be told to
+start our SMTP server or to use CeleryExecutor; the system tests need both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bapas_sop.settings import PROJECT_DIR
+
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "admin"
+AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class StackConfig:
+    """Everything that differs between the embedded default, a test and the Celery shape."""
+
+    home: Path
+    api_port: int = 8080
+    api_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    executor: str = "LocalExecutor"
+    airflow_db_url: str | None = None  # default: SQLite in home
+    project_db_url: str | None = None  # default: SQLite in home
+    celery_broker_url: str | None = None
+    celery_result_backend: str | None = None
+    parallelism: int = 4
+    public_url: str | None = None  # where people's links point; default: the API server
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def var_dir(self) -> Path:
+        return self.home / "var"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://localhost:{self.api_port}"
+
+
+def stack_env(config: StackConfig, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment every process of the stack gets (Airflow reads ``AIRFLOW__*``)."""
+    env = dict(base if base is not None else os.environ)
+    venv_bin = str(Path(sys.executable).parent)
+    airflow_home = config.airflow_home
+    secrets_file = config.home / "var" / "stack-secrets.json"
+    stored = json.loads(secrets_file.read_text()) if secrets_file.exists() else {}
+    if not stored:
+        stored = {"jwt": secrets.token_urlsafe(64), "fernet": _fernet_key(), "link": secrets.token_urlsafe(48)}
+        secrets_file.parent.mkdir(parents=True, exist_ok=True)
+        secrets_file.write_text(json.dumps(stored))
+        secrets_file.chmod(0o600)
+    passwords = airflow_home / "passwords.json"
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    passwords.write_text(json.dumps({ADMIN_USER: ADMIN_PASSWORD}))
+    env.update(
+        {
+            # Airflow starts its own subprocesses by name: our virtualenv's bin comes first.
+            "PATH": f"{venv_bin}{os.pathsep}{env.get('PATH', '')}",
+            "AIRFLOW_HOME": str(airflow_home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_DIR / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_DIR / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__CORE__EXECUTOR": config.executor,
+            "AIRFLOW__CORE__PARALLELISM": str(config.parallelism),
+            "AIRFLOW__CORE__FERNET_KEY": stored["fernet"],
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": config.airflow_db_url or f"sqlite:///{airflow_home / 'airflow.db'}",
+            "AIRFLOW__API__BASE_URL": config.base_url,
+            "AIRFLOW__API__PORT": str(config.api_port),
+            "AIRFLOW__API_AUTH__JWT_SECRET": stored["jwt"],
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{config.base_url}/execution/",
+            # New DAG files should show up in seconds, not in the default five minutes.
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
+            "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port() if config.api_port != 8080 else 8793),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port() if config.api_port != 8080 else 8794),
+            "AIRFLOW_CONN_BAPAS_SMTP": f"smtp://127.0.0.1:{config.smtp_port}",
+            "BAPAS_VAR_DIR": str(config.var_dir),
+            "BAPAS_DB_URL": config.project_db_url or f"sqlite:///{config.var_dir / 'bapas.db'}",
+            "BAPAS_MAILDIR": str(config.var_dir / "mail"),
+            "BAPAS_PUBLIC_URL": config.public_url or f"{config.base_url}/bapas",
+            "BAPAS_SECRET_KEY": env.get("BAPAS_SECRET_KEY") or stored["link"],
+        }
+    )
+    if config.celery_broker_url:
+        env["AIRFLOW__CELERY__BROKER_URL"] = config.celery_broker_url
+        env["AIRFLOW__CELERY__RESULT_BACKEND"] = config.celery_result_backend or ""
+    env.update(config.extra_env)
+    return env
+
+
+def _fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+class Stack:
+    """The processes of one running system; stop() ends them all (each in its own group)."""
+
+    def __init__(self, config: StackConfig, *, log_dir: Path | None = None):
+        self.config = config
+        self.env = stack_env(config)
+        self.log_dir = log_dir or config.home / "logs"
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Create both databases (idempotent)."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.run_command(["airflow", "db", "migrate"], "db-migrate")
+        self.run_command([sys.executable, "-c", "from bapas_sop.store import migrate; migrate()"], "bapas-migrate")
+
+    def run_command(self, argv: list[str], name: str) -> None:
+        with open(self.log_dir / f"{name}.log", "ab") as log:
+            result = subprocess.run(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, check=False)
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed; see {self.log_dir / f'{name}.log'}")
+
+    def start(self, components: tuple[str, ...] = AIRFLOW_COMPONENTS) -> None:
+        self.start_process(
+            "smtp",
+            [sys.executable, "-m", "bapas_sop.mail.devserver", "--host", "127.0.0.1",
+             "--port", str(self.config.smtp_port), "--maildir", self.env["BAPAS_MAILDIR"]],
+        )
+        for component in components:
+            argv = ["airflow", component]
+            if component == "api-server":
+                argv += ["--host", self.config.api_host, "--port", str(self.config.api_port), "--workers", "1"]
+            self.start_process(component, argv)
+
+    def start_process(self, name: str, argv: list[str], env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        process = subprocess.Popen(
+            argv, env=dict(env or self.env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes[name] = process
+        return process
+
+    def wait_ready(self, timeout: float = 180) -> None:
+        """Wait until the API server answers and the forms app is mounted."""
+        deadline = time.monotonic() + timeout
+        url = f"{self.config.base_url}/bapas/health"
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_dir / (name + '.log')}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(1)
+        raise TimeoutError(f"the API server did not answer on {url} within {timeout:.0f} s")
+
+    def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+
+    def stop(self) -> None:
+        for name in reversed(list(self.processes)):
+            self.stop_process(name)
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- REST API helpers (used by tests and benchmarks) ----------------------------------
+
+    def token(self) -> str:
+        body = json.dumps({"username": ADMIN_USER, "password": ADMIN_PASSWORD}).encode()
+        request = urllib.request.Request(
+            f"{self.config.base_url}/auth/token", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())["access_token"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Start bapas-sop on its embedded default.")
+    parser.add_argument("--home", type=Path, default=PROJECT_DIR, help="where var/ and airflow/ live (default: the project)")
+    parser.add_argument("--port", type=int, default=8080, help="Airflow API server and forms (default 8080)")
+    parser.add_argument("--smtp-port", type=int, default=2525, help="local SMTP server (default 2525)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address the API server listens on; 0.0.0.0 lets phones on the office network open forms")
+    parser.add_argument("--public-url", default=None,
+                        help="base of the links in emails, e.g. http://192.168.1.10:8080/bapas (default: localhost)")
+    args = parser.parse_args(argv)
+
+    config = StackConfig(home=args.home.resolve(), api_port=args.port, smtp_port=args.smtp_port, api_host=args.host,
+                         public_url=args.public_url)
+    stack = Stack(config)
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            print("\nMenghentikan bapas-sop ...", flush=True)
+            stack.stop()
+            sys.exit(0)
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    print("Menyiapkan basis data Airflow dan bapas-sop ...", flush=True)
+    stack.prepare()
+    print("Menjalankan server email lokal, API server, scheduler, dag-processor, triggerer ...", flush=True)
+    started = time.monotonic()
+    stack.start()
+    stack.wait_ready()
+    base = config.base_url
+    print(
+        f"""
+bapas-sop berjalan (siap dalam {time.monotonic() - started:.0f} detik).
+
+  Airflow UI            {base}/            login: {ADMIN_USER} / {ADMIN_PASSWORD}
+  Kotak masuk email     {base}/bapas/admin/inbox   (setelah login)
+  Pemantauan Litmas     {base}/bapas/admin/litmas
+  Formulir permohonan   {base}/bapas/litmas/permohonan
+  Log proses            {stack.log_dir}
+
+Tekan Ctrl+C untuk berhenti.
+""",
+        flush=True,
+    )
+    while True:
+        for name, process in list(stack.processes.items()):
+            if process.poll() is not None:
+                print(f"{name} berhenti (kode {process.returncode}); lihat {stack.log_dir / (name + '.log')}", flush=True)
+                stack.stop()
+                sys.exit(1)
+        time.sleep(2)
+
+
+if __name__ == "__main__":
+    main()
