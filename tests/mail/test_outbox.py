@@ -336,9 +336,9 @@ def test_stale_claim_goes_back_to_the_queue(smtp: SmtpSettings, smtp_server: Dev
     stale, fresh = _queue(2)
     with session_scope() as session:
         session.execute(update(OutboxMessage).where(OutboxMessage.key == stale)
-                        .values(status="sending", sent_at=utcnow() - timedelta(minutes=11)))
+                        .values(status="sending", claimed_at=utcnow() - timedelta(minutes=11)))
         session.execute(update(OutboxMessage).where(OutboxMessage.key == fresh)
-                        .values(status="sending", sent_at=utcnow() - timedelta(minutes=2)))
+                        .values(status="sending", claimed_at=utcnow() - timedelta(minutes=2)))
 
     assert flush(smtp).sent == 1
 

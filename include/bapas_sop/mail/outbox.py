@@ -6,9 +6,8 @@ already sent is never sent again; a failed send stays queued and a later flush r
 
 Rows move ``queued -> sending -> sent``. ``sending`` is a claim taken (and committed) before
 any SMTP traffic, so two flushers running at the same time never send the same row. The
-model has no column for the claim time, so ``sent_at`` holds it while the row is ``sending``
-and is overwritten with the real send time afterwards; a claim older than
-:data:`CLAIM_TIMEOUT` (a flusher that crashed mid-batch) goes back to ``queued``.
+claim time is ``claimed_at``; a claim older than :data:`CLAIM_TIMEOUT` (a flusher that
+crashed mid-batch) goes back to ``queued``.
 """
 
 from __future__ import annotations
@@ -276,8 +275,8 @@ def _release_stale_claims(now: datetime) -> None:
     with session_scope() as session:
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.status == SENDING, OutboxMessage.sent_at < now - CLAIM_TIMEOUT)
-            .values(status=QUEUED, sent_at=None)
+            .where(OutboxMessage.status == SENDING, OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
+            .values(status=QUEUED, claimed_at=None)
         )
 
 
@@ -299,7 +298,7 @@ def _claim(keys: Sequence[str] | None, limit: int, now: datetime) -> list[Outbox
         ids = session.scalars(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(candidates), OutboxMessage.status == QUEUED)
-            .values(status=SENDING, sent_at=now)
+            .values(status=SENDING, claimed_at=now)
             .returning(OutboxMessage.id)
         ).all()
     if not ids:
@@ -347,7 +346,7 @@ def _mark_failed(messages: Sequence[OutboxMessage], error: str, *, count_attempt
     connection was lost before their turn), which get no audit row either."""
     with session_scope() as session:
         for message in messages:
-            values: dict[str, Any] = {"status": QUEUED, "sent_at": None, "last_error": error}
+            values: dict[str, Any] = {"status": QUEUED, "claimed_at": None, "last_error": error}
             if count_attempt:
                 values["attempts"] = OutboxMessage.attempts + 1
                 _audit(session, "email_failed", message, error=error, attempt=message.attempts + 1)

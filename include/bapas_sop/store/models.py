@@ -126,6 +126,8 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a flusher took the row; a claim older than the timeout is released (crashed flusher).
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     message_id: Mapped[str] = mapped_column(String(300))
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 23:57:52.976088
+Create Date: 2026-11-28 00:40:50.076610
 
 """
 from typing import Sequence, Union
@@ -126,6 +126,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('created_at', bapas_sop.store.models.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', bapas_sop.store.models.UtcDateTime(timezone=True), nullable=True),
     sa.Column('sent_at', bapas_sop.store.models.UtcDateTime(timezone=True), nullable=True),
     sa.Column('message_id', sa.String(length=300), nullable=False),
     sa.PrimaryKeyConstraint('id'),
