@@ -63,7 +63,7 @@ class StackConfig:
 
     @property
     def airflow_home(self) -> Path:
-        return self.home / "airflow"
+        return self.var_dir / "airflow"
 
     @property
     def base_url(self) -> str:
@@ -136,7 +136,7 @@ class Stack:
     def __init__(self, config: StackConfig, *, log_dir: Path | None = None):
         self.config = config
         self.env = stack_env(config)
-        self.log_dir = log_dir or config.home / "logs"
+        self.log_dir = log_dir or config.var_dir / "logs"
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     # --- lifecycle --------------------------------------------------------------------
@@ -227,7 +227,7 @@ class Stack:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Start bapas-sop on its embedded default.")
-    parser.add_argument("--home", type=Path, default=PROJECT_DIR, help="where var/ and airflow/ live (default: the project)")
+    parser.add_argument("--home", type=Path, default=PROJECT_DIR, help="the folder whose var/ holds databases, mail and logs (default: the project)")
     parser.add_argument("--port", type=int, default=8080, help="Airflow API server and forms (default 8080)")
     parser.add_argument("--smtp-port", type=int, default=2525, help="local SMTP server (default 2525)")
     parser.add_argument("--host", default="127.0.0.1",

@@ -14,8 +14,8 @@ are only *queued* here (the idempotent outbox); callers flush the outbox when it
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -28,7 +28,6 @@ from bapas_sop.forms.registry import get_form
 from bapas_sop.forms.spec import FormSpec, Validation
 from bapas_sop.mail.outbox import enqueue_email
 from bapas_sop.policy import StepPolicy
-from bapas_sop.settings import get_settings
 from bapas_sop.store.db import session_scope
 from bapas_sop.store.models import FormRequest, FormResponse, utcnow
 from bapas_sop.textid import format_datetime_id
@@ -188,6 +187,11 @@ def open_request(
 def _token_for(request: FormRequest) -> str:
     person = request.assignee_nip or request.assignee_email.lower()
     return sign_link(LinkClaims(request_id=request.id, person=person, version=request.link_version))
+
+
+def personal_url(request: FormRequest) -> str:
+    """The current assignee's own link to the request's form (what their emails carry)."""
+    return form_url(_token_for(request))
 
 
 def _invite_key(request: FormRequest) -> str:

@@ -10,7 +10,7 @@ import pytest
 from bapas_sop import humantask
 from bapas_sop.mail.devserver import read_inbox
 from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import AuditEvent, FormRequest, FormResponse, utcnow
+from bapas_sop.store.models import AuditEvent, FormRequest, FormResponse
 
 KABAPAS = "197408121999031002"
 PK_ON_LEAVE = "198706142011012002"

@@ -23,13 +23,16 @@ class Responder:
     """Answers form emails whose subject contains a key of ``answers`` (first match wins).
 
     An answer is a dict of form fields, or a callable taking the email and the page HTML
-    (to read choices from it). ``answered`` records (subject, recipient, data) in order.
+    (to read choices from it). A callable that returns None has dealt with the email itself
+    (e.g. handed the step over to a stand-in) and nothing is posted. ``answered`` records
+    (subject, recipient, data) in order; ``handled`` the (subject, recipient) of the others.
     """
 
     client: Any
     maildir: Any
     answers: dict[str, Answer]
     answered: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    handled: list[tuple[str, str]] = field(default_factory=list)
     errors: list[BaseException] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -82,7 +85,11 @@ class Responder:
             print(f"responder: {message.subject!r} -> GET {page.status_code}", flush=True)
             if page.status_code != 200:
                 continue  # a link that was handed over: its new holder gets a new email
-            data = dict(answer(message, page.text) if callable(answer) else answer)
+            result = answer(message, page.text) if callable(answer) else answer
+            if result is None:
+                self.handled.append((message.subject, message.to[0]))
+                continue
+            data = dict(result)
             csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
             posted = self.client.post("/" + path, data={"_csrf": csrf, **data})
             if posted.status_code != 303:

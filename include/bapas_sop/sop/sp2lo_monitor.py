@@ -33,7 +33,6 @@ from bapas_sop import audit
 from bapas_sop.calendar import WIB, to_wib, wib_date
 from bapas_sop.directory import Directory, Person, get_directory
 from bapas_sop.documents import percent_id, png_data_uri, render_pdf
-from bapas_sop.forms.links import form_url
 from bapas_sop.mail.outbox import enqueue_email
 from bapas_sop.settings import get_settings
 from bapas_sop.sop import sp2lo
@@ -219,9 +218,9 @@ def _open_requests_by_run(session: Session, runs: Iterable[tuple[str, str]]) -> 
 
 def _request_link(request: FormRequest) -> str:
     """The assignee's own signed link to an open step (the same one their invitation had)."""
-    from bapas_sop.humantask import _token_for
+    from bapas_sop.humantask import personal_url
 
-    return form_url(_token_for(request))
+    return personal_url(request)
 
 
 def _from_request(request: FormRequest, directory: Directory) -> Addressee:
