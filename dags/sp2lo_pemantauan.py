@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import DAG, Param, task
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -62,6 +63,21 @@ with DAG(
         return result.outbox_keys
 
     kirim_email(periksa_batas_waktu())
+
+    @task(task_id="permintaan_belum_diproses",
+          doc_md="Permintaan dari formulir publik yang tercatat tetapi belum punya run SP2LO (mis. scheduler sedang "
+                 "mati saat itu) dicari di sini, supaya tidak ada permintaan yang hilang.")
+    def permintaan_belum_diproses() -> list[dict]:
+        from bapas_sop.sop.sp2lo_service import cases_without_run
+
+        return [{"conf": {"case_number": n}, "trigger_run_id": f"litmas__{n}"} for n in cases_without_run()]
+
+    TriggerDagRunOperator.partial(
+        task_id="mulai_run_sp2lo",
+        trigger_dag_id="sp2lo",
+        skip_when_already_exists=True,
+        doc_md="Mulai run SP2LO untuk setiap permintaan yang belum diproses.",
+    ).expand_kwargs(permintaan_belum_diproses())
 
 
 with DAG(

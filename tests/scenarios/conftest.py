@@ -42,7 +42,7 @@ def dagbag(airflow_db: None):
     """The DAG files of ``dags/`` parsed once through Airflow's DagBag; import errors fail."""
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(str(DAGS_FOLDER), include_examples=False)
+    bag = DagBag(str(DAGS_FOLDER))
     if bag.import_errors:
         pytest.fail("DAG files do not import:\n" + "\n".join(f"{k}: {v}" for k, v in bag.import_errors.items()))
     return bag

@@ -8,7 +8,7 @@ tests share one set of rules: the deadline rules and the SPPD gate of
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -103,6 +103,22 @@ def get_case(case_number: str) -> LitmasCase:
 def case_for_run(dag_id: str, run_id: str) -> LitmasCase | None:
     with session_scope() as session:
         return session.scalar(select(LitmasCase).where(LitmasCase.dag_id == dag_id, LitmasCase.run_id == run_id))
+
+
+def cases_without_run(older_than: timedelta = timedelta(minutes=5)) -> list[str]:
+    """Cases registered through a form whose DAG run never started (a lost trigger).
+
+    The form page starts the run right away; a case still without one after a few minutes
+    was registered while the scheduler or API could not start it, and the monitor starts it.
+    """
+    with session_scope() as session:
+        return list(
+            session.scalars(
+                select(LitmasCase.case_number)
+                .where(LitmasCase.run_id.is_(None), LitmasCase.received_at < utcnow() - older_than)
+                .order_by(LitmasCase.id)
+            )
+        )
 
 
 def attach_run(case_number: str, dag_id: str, run_id: str) -> LitmasCase:
