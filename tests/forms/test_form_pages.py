@@ -190,3 +190,16 @@ def test_public_intake_form_validates_and_registers(web, smtp_server):
 def test_admin_pages_need_a_login(web, smtp_server):
     assert web.get("/bapas/admin/inbox").status_code == 401
     assert web.get("/bapas/admin/inbox", headers={"x-test-admin": "yes"}).status_code == 200
+
+
+def test_link_signed_for_another_person_is_refused(web, smtp_server):
+    from bapas_sop.forms.links import LinkClaims, form_url, sign_link
+
+    opened = _open()
+    forged = sign_link(LinkClaims(request_id=opened.request_id, person=STAND_IN, version=1))
+    page = web.get(_path(form_url(forged)))
+    assert page.status_code == 403
+    assert "bukan untuk" in page.text
+    posted = web.post(_path(form_url(forged)), data={"_csrf": "x", "seksi": "bka"})
+    assert posted.status_code == 403
+    assert humantask.poll(opened.key)["status"] == "open"

@@ -152,3 +152,91 @@ def test_child_case_from_admin_params_runs_from_request_to_closed_case(sp2lo_dag
     step_trail = Counter(e.action for e in audit_events(run_id=dagrun.run_id) if not e.subject.startswith("litmas/"))
     assert step_trail["requested"] == len(ALL_STEPS) and step_trail["answered"] == len(ALL_STEPS)
     assert [subject for subject, _to, _data in responder.answered][0].startswith("[Perlu tindakan] Disposisi")
+
+
+# --------------------------------------------------------------------------- b. revision loop
+
+
+@pytest.mark.timeout(RUN_TIMEOUT)
+def test_kasubsi_returns_the_report_for_revision_and_sppd_waits_for_approval(sp2lo_dag, run_dag, smtp_server):
+    from bapas_sop.sop import sp2lo_service
+
+    notes = "Lengkapi hasil wawancara dengan orang tua klien dan pihak sekolah."
+    first = report(trip=True, number="LIT/BKA/2026/11/017", summary="Draf pertama.")
+    revised = {**first, "nomor_laporan": "LIT/BKA/2026/11/017-R1", "ringkasan": "Dilengkapi wawancara orang tua dan sekolah."}
+    maildir = smtp_server.maildir
+    during_revision: dict[str, Any] = {}
+
+    def review(message: InboxMessage, html: str) -> dict[str, str]:
+        if "revisi ke-2" in message.subject:
+            assert "Dilengkapi wawancara orang tua dan sekolah." in html  # the reviewer sees the revised report
+            return {"keputusan": "setuju", "catatan": "Sudah lengkap."}
+        return {"keputusan": "revisi", "catatan": notes}
+
+    def revise(message: InboxMessage, html: str) -> dict[str, str]:
+        number = re.search(r"LITMAS-\d{4}-\d{4}", message.subject).group(0)
+        during_revision.update(
+            mail=message, page=html, stage=sp2lo_service.get_case(number).stage,
+            subjects=[m.subject for m in inbox(maildir)],
+            sppd=sp2lo_service.check_sppd(number),  # the PK asks for SPPD before approval
+        )
+        return revised
+
+    dagrun, responder = run_dag(sp2lo_dag, request_conf(), {
+        "Disposisi": {"seksi": "bka"},
+        "Penunjukan PK": {"pk_nip": RINA},
+        "Laporan penyelesaian": first,
+        "Revisi ke-2": revise,
+        "Rekomendasi": review,
+        **sppd_answers(),
+    })
+
+    assert dagrun.state == "success"
+    assert set(task_states(dagrun).values()) == {"success"}
+    number = case_number_from(maildir)
+
+    # The PK's second round: a new email with the notes, a form prefilled with the first report.
+    mail = during_revision["mail"]
+    assert mail.subject == f"[Perlu tindakan] Revisi ke-2: laporan Litmas {number}"
+    assert mail.to == [EMAIL[RINA]]
+    assert "Catatan revisi dari Sri Wahyuni" in mail.text and notes in mail.text
+    page = during_revision["page"]
+    assert notes in page
+    assert 'value="LIT/BKA/2026/11/017"' in page and "Draf pertama." in page
+    assert 'value="Muara Bulian, Kab. Batanghari"' in page
+    assert re.search(r'name="perjalanan_dinas" value="ya"\s+checked', page)
+
+    # Before approval: no SPPD email, and the SPPD gate says why in Indonesian.
+    assert during_revision["stage"] == "in_review"
+    assert not any("SPPD" in s for s in during_revision["subjects"])
+    verdict = during_revision["sppd"]
+    assert not verdict.eligible
+    assert "belum disetujui" in verdict.reason and "SPPD baru dapat diajukan setelah Litmas selesai dan disetujui" in verdict.reason
+
+    assert mail_list(maildir)[(EMAIL[KASUBSI_BKA], f"[Perlu tindakan] Rekomendasi revisi ke-2: Litmas {number}")] == 1
+    assert mail_list(maildir)[(EMAIL[RINA], f"[Perlu tindakan] Pengajuan SPPD Litmas {number}")] == 1
+    subjects = [m.subject for m in inbox(maildir)]
+    assert subjects.index(f"[Perlu tindakan] Pengajuan SPPD Litmas {number}") > subjects.index(
+        f"[Perlu tindakan] Rekomendasi revisi ke-2: Litmas {number}")
+
+    case = get_case(number)
+    assert case.revision_count == 1
+    assert case.report_ref == "LIT/BKA/2026/11/017-R1"  # the approved, revised report
+    assert case.stage == "closed"
+
+    # Both rounds are in the audit trail, each step with its own request and answer.
+    requests = form_requests(dagrun.run_id)
+    for key in ("pk_melakukan_litmas", "pk_melakukan_litmas/r2", "kasubsi_rekomendasi", "kasubsi_rekomendasi/r2"):
+        assert requests[key].status == "answered", key
+    assert requests["kasubsi_rekomendasi"].latest_response.data == {"keputusan": "revisi", "catatan": notes}
+    assert requests["pk_melakukan_litmas/r2"].assignee_nip == RINA
+    run_trail = audit_events(run_id=dagrun.run_id)
+    for key in ("pk_melakukan_litmas", "pk_melakukan_litmas/r2", "kasubsi_rekomendasi", "kasubsi_rekomendasi/r2"):
+        subject = f"sp2lo/{dagrun.run_id}/{key}"
+        assert [e.action for e in run_trail if e.subject == subject] == ["requested", "answered"], key
+    approved = [e for e in run_trail if e.action == "stage_approved"]
+    assert len(approved) == 1 and approved[0].detail["rounds"] == 2
+    checks = [e.detail["eligible"] for e in run_trail if e.action == "sppd_checked"]
+    assert checks == [False, True]
+    assert [s for s, _to, _d in responder.answered if "Rekomendasi" in s] == [
+        f"[Perlu tindakan] Rekomendasi hasil Litmas {number}", f"[Perlu tindakan] Rekomendasi revisi ke-2: Litmas {number}"]
