@@ -109,6 +109,9 @@ def stack_env(config: StackConfig, base: Mapping[str, str] | None = None) -> dic
             "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port() if config.api_port != 8080 else 8793),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port() if config.api_port != 8080 else 8794),
+            # The scheduler's health-check server would take 8974 in every stack: two test
+            # stacks on one machine (or a test beside the dev stack) must not share it.
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(free_port() if config.api_port != 8080 else 8974),
             "AIRFLOW_CONN_BAPAS_SMTP": f"smtp://127.0.0.1:{config.smtp_port}",
             "BAPAS_VAR_DIR": str(config.var_dir),
             "BAPAS_DB_URL": config.project_db_url or f"sqlite:///{config.var_dir / 'bapas.db'}",
@@ -119,7 +122,10 @@ def stack_env(config: StackConfig, base: Mapping[str, str] | None = None) -> dic
     )
     if config.celery_broker_url:
         env["AIRFLOW__CELERY__BROKER_URL"] = config.celery_broker_url
-        env["AIRFLOW__CELERY__RESULT_BACKEND"] = config.celery_result_backend or ""
+        # Unset, Airflow uses ``db+`` + the metadata database; an empty value would give Celery's
+        # DisabledBackend, with which the executor cannot read task states.
+        if config.celery_result_backend:
+            env["AIRFLOW__CELERY__RESULT_BACKEND"] = config.celery_result_backend
     env.update(config.extra_env)
     return env
 

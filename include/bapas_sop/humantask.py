@@ -202,24 +202,30 @@ def _facts(request: FormRequest) -> list[list[str]]:
     return [list(map(str, pair)) for pair in request.context.get("facts", [])]
 
 
-def _queue_invite(session: Session, request: FormRequest, *, replaced: Person | None = None, handed_over_by: str | None = None) -> str:
-    key = _invite_key(request)
+def _email_assignee(session: Session, request: FormRequest, *, key: str, template: str, **extra: Any) -> str:
+    """Queue an email to the request's current assignee with their own link and the step's facts."""
     enqueue_email(
         session,
         key=key,
         to=request.assignee_email,
-        template="form_request",
+        template=template,
         context={
             "name": request.assignee_name,
             "title": request.title,
-            "url": form_url(_token_for(request)),
+            "url": personal_url(request),
             "due": format_datetime_id(request.due_at),
             "facts": _facts(request),
-            "replaced_name": replaced.name if replaced else None,
-            "handed_over_by": handed_over_by,
+            **extra,
         },
     )
     return key
+
+
+def _queue_invite(session: Session, request: FormRequest, *, replaced: Person | None = None, handed_over_by: str | None = None) -> str:
+    return _email_assignee(
+        session, request, key=_invite_key(request), template="form_request",
+        replaced_name=replaced.name if replaced else None, handed_over_by=handed_over_by,
+    )
 
 
 # --- reading and answering -------------------------------------------------------------
@@ -411,19 +417,8 @@ def sweep(*, now: datetime | None = None, directory: Directory | None = None) ->
                 result.expired.append(request.key)
                 continue
             if request.remind_at is not None and request.reminded_at is None and now >= request.remind_at:
-                key = f"{request.key}/reminder/v{request.link_version}"
-                enqueue_email(
-                    session,
-                    key=key,
-                    to=request.assignee_email,
-                    template="form_reminder",
-                    context={
-                        "name": request.assignee_name,
-                        "title": request.title,
-                        "url": form_url(_token_for(request)),
-                        "due": format_datetime_id(request.due_at),
-                        "facts": _facts(request),
-                    },
+                key = _email_assignee(
+                    session, request, key=f"{request.key}/reminder/v{request.link_version}", template="form_reminder"
                 )
                 request.reminded_at = now
                 audit.record(session, actor="system", action="reminded", subject=request.key,
