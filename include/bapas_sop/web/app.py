@@ -331,10 +331,19 @@ def _field_views(form: FormSpec, context: Mapping[str, Any], values: Mapping[str
             "value": value,
             "error": errors.get(field.name),
             "choices": form.choices_for(field, context),
-            "required": field.required,
-            "conditional": field.required_if,
+            "required": field.required and field.required_if is None,
+            "conditional": _condition_text(form, field.required_if, context),
         })
     return views
+
+
+def _condition_text(form: FormSpec, condition: tuple[str, str] | None, context: Mapping[str, Any]) -> str | None:
+    """``wajib bila «Melakukan perjalanan dinas?» dijawab «Ya»`` for a conditionally required field."""
+    if condition is None:
+        return None
+    other = form.field(condition[0])
+    labels = {c.value: c.label for c in form.choices_for(other, context)}
+    return f"wajib bila «{other.label}» dijawab «{labels.get(condition[1], condition[1])}»"
 
 
 def _answered_page(form: FormSpec, request: Any, *, just_saved: bool) -> Response:
