@@ -77,7 +77,8 @@ with DAG(
         doc_md="**Kepala Bapas melakukan disposisi ke Kasubsi BKA / BKD** (saran: anak ke BKA, dewasa ke BKD).",
     )
 
-    @task(task_id="catat_disposisi", multiple_outputs=True)
+    @task(task_id="catat_disposisi", multiple_outputs=True,
+          doc_md="Disposisi Kepala Bapas dicatat pada perkara; daftar PK seksi itu beserta bebannya disiapkan untuk Kasubsi.")
     def catat_disposisi(case_number: str, outcome: dict):
         from bapas_sop.sop import sp2lo_flow
 
@@ -96,7 +97,8 @@ with DAG(
         doc_md="**Kasubsi menunjuk Pembimbing Kemasyarakatan**: formulir menampilkan beban Litmas tiap PK dan menyarankan yang paling ringan.",
     )
 
-    @task(task_id="catat_penunjukan", multiple_outputs=True)
+    @task(task_id="catat_penunjukan", multiple_outputs=True,
+          doc_md="PK yang ditunjuk dicatat; batas waktu Litmas dihitung (untuk Litmas integrasi jam mulai saat penunjukan).")
     def catat_penunjukan(case_number: str, outcome: dict):
         from bapas_sop.sop import sp2lo_flow
 
@@ -115,7 +117,8 @@ with DAG(
         doc_md="**PK melakukan Penelitian Kemasyarakatan** dan melaporkan penyelesaiannya (nomor laporan, tanggal, perjalanan dinas).",
     )
 
-    @task(task_id="catat_laporan", multiple_outputs=True)
+    @task(task_id="catat_laporan", multiple_outputs=True,
+          doc_md="Laporan penyelesaian PK (nomor laporan, tanggal, perjalanan dinas) dicatat; perkara menunggu rekomendasi Kasubsi.")
     def catat_laporan(case_number: str, outcome: dict):
         from bapas_sop.sop import sp2lo_flow
 
@@ -145,7 +148,8 @@ with DAG(
         ),
     )
 
-    @task(task_id="catat_rekomendasi")
+    @task(task_id="catat_rekomendasi",
+          doc_md="Persetujuan Kasubsi dicatat bersama laporan yang disetujui dan jumlah putaran revisinya.")
     def catat_rekomendasi(case_number: str, outcome: dict):
         from bapas_sop.sop import sp2lo_flow
 
@@ -197,12 +201,20 @@ with DAG(
         doc_md="Pertanggungjawaban perjalanan dinas paling lambat 5 hari kerja setelah perjalanan, dengan pengingat.",
     )
 
-    @task(task_id="tutup_perkara")
+    @task(task_id="catat_pencairan",
+          doc_md="Pencairan SPPD oleh Keuangan dicatat pada perkara (jumlah, nomor bukti, tanggal).")
+    def catat_pencairan(case_number: str, outcome: dict):
+        from bapas_sop.sop import sp2lo_flow
+
+        sp2lo_flow.after_disbursement(case_number, outcome)
+
+    @task(task_id="tutup_perkara",
+          doc_md="Pertanggungjawaban perjalanan dinas dicatat dan perkara ditutup.")
     def tutup_perkara(case_number: str, outcome: dict):
         from bapas_sop.sop import sp2lo_flow
 
         sp2lo_flow.close_case(case_number, outcome)
 
     disetujui >> [pemberitahuan_selesai(case["case_number"]), sppd]
-    sppd >> pengajuan >> pencairan >> pertanggungjawaban
+    sppd >> pengajuan >> pencairan >> catat_pencairan(case["case_number"], pencairan.answer) >> pertanggungjawaban
     tutup_perkara(case["case_number"], pertanggungjawaban.answer)

@@ -83,5 +83,18 @@ def _settings_for(env_key: tuple[tuple[str, str], ...]) -> Settings:
 
 def get_settings() -> Settings:
     """Current settings; re-read when a ``BAPAS_*`` environment variable changes (tests do that)."""
-    env_key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("BAPAS_")))
-    return _settings_for(env_key)
+    return _settings_for(_bapas_environment())
+
+
+def _bapas_environment() -> tuple[tuple[str, str], ...]:
+    """The ``BAPAS_*`` variables, read safely while another thread changes the environment.
+
+    Iterating ``os.environ`` looks each key up again, so a variable removed meanwhile (Airflow's
+    in-process supervisor sets and pops ``__AIRFLOW_SUPERVISOR_FD`` around every task it runs)
+    raises KeyError, or RuntimeError if the mapping changes size: read again then.
+    """
+    while True:
+        try:
+            return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("BAPAS_")))
+        except (KeyError, RuntimeError):
+            continue

@@ -41,6 +41,7 @@ SPPD_TASKS = (
     "keuangan_mencairkan_sppd.tunggu_jawaban",
     "pk_pertanggungjawaban_sppd.kirim_formulir",
     "pk_pertanggungjawaban_sppd.tunggu_jawaban",
+    "catat_pencairan",
     "tutup_perkara",
 )
 

@@ -136,9 +136,17 @@ def sppd_gate(case_number: str) -> dict[str, Any] | None:
     }
 
 
+def after_disbursement(case_number: str, outcome: Mapping[str, Any]) -> None:
+    """Keuangan recorded the payout: the SPPD is settled (the accountability still follows)."""
+    answer = outcome.get("answer") or {}
+    sp2lo_service.record_stage(
+        case_number, sp2lo.Stage.SETTLED, by=_who(outcome),
+        amount=answer.get("jumlah_dicairkan"), receipt=answer.get("nomor_bukti"), paid_on=answer.get("tanggal_pencairan"),
+    )
+
+
 def close_case(case_number: str, outcome: Mapping[str, Any]) -> None:
     sp2lo_service.record_accountability(case_number, by=_who(outcome), answer=outcome.get("answer") or {})
-    sp2lo_service.record_stage(case_number, sp2lo.Stage.SETTLED, by="system")
     sp2lo_service.record_stage(case_number, sp2lo.Stage.CLOSED, by="system")
 
 
