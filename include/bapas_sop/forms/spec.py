@@ -15,6 +15,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlparse
 
+from bapas_sop.textid import format_date_id, format_datetime_id
+
 
 class Kind(StrEnum):
     TEXT = "text"
@@ -102,6 +104,12 @@ class FormSpec:
                 text = "-"
             elif f.kind == Kind.YES_NO:
                 text = "Ya" if value else "Tidak"
+            elif f.kind == Kind.DATE:
+                text = format_date_id(value)
+            elif f.kind == Kind.DATETIME:
+                text = format_datetime_id(value).replace(" WIB", "")
+            elif f.kind == Kind.NUMBER and isinstance(value, (int, float)):
+                text = f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value).replace(".", ",")
             else:
                 labels = {c.value: c.label for c in self.choices_for(f, context)}
                 if isinstance(value, list):
