@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
+from bapas_sop.airflow.timetables import FirstWorkingDayTimetable
 from bapas_sop.web.app import create_app
 
 
 class BapasSopPlugin(AirflowPlugin):
     name = "bapas_sop"
+    timetables = [FirstWorkingDayTimetable]
     fastapi_apps = [{"app": create_app(), "url_prefix": "/bapas", "name": "Bapas SOP: formulir dan pemantauan"}]
     external_views = [
         {"name": "Pemantauan Litmas (SP2LO)", "href": "/bapas/admin/litmas", "destination": "nav", "category": "Bapas SOP"},

@@ -13,6 +13,7 @@ start our SMTP server or to use CeleryExecutor; the system tests need both.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -210,9 +211,21 @@ class Stack:
         except ProcessLookupError:
             pass
 
-    def stop(self) -> None:
-        for name in reversed(list(self.processes)):
-            self.stop_process(name)
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM every process group at once, then wait; SIGKILL whatever is left."""
+        running = {name: p for name, p in self.processes.items() if p.poll() is None}
+        for process in running.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in running.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        self.processes.clear()
 
     def __enter__(self) -> Stack:
         return self

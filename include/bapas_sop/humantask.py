@@ -215,6 +215,7 @@ def _email_assignee(session: Session, request: FormRequest, *, key: str, templat
             "url": personal_url(request),
             "due": format_datetime_id(request.due_at),
             "facts": _facts(request),
+            "can_hand_over": get_form(request.form_name).allow_handover,
             **extra,
         },
     )
@@ -318,6 +319,9 @@ def hand_over(token: str, to_nip: str, reason: str, *, now: datetime | None = No
         request = linked.request
         if request.status != OPEN:
             raise LinkError("closed", "Tugas ini sudah selesai sehingga tidak dapat dialihkan.")
+        if not linked.form.allow_handover:
+            # A personal step (a ballot, an acknowledgement) is answered by its own person only.
+            raise HandOverError("Langkah ini bersifat pribadi dan tidak dapat dialihkan kepada orang lain.")
         if not reason:
             raise HandOverError("Alasan pengalihan wajib diisi.")
         try:

@@ -203,3 +203,22 @@ def test_link_signed_for_another_person_is_refused(web, smtp_server):
     posted = web.post(_path(form_url(forged)), data={"_csrf": "x", "seksi": "bka"})
     assert posted.status_code == 403
     assert humantask.poll(opened.key)["status"] == "open"
+
+
+def test_a_personal_step_cannot_be_handed_over(web, smtp_server):
+    from bapas_sop.forms.registry import get_form
+
+    personal = next(
+        name for name in ("sp2lo_permohonan", "sp2lo_surat_masuk") if not get_form(name).allow_handover
+    )
+    opened = humantask.open_request(
+        key="sp2lo/run1/pribadi", step="pribadi", form_name=personal, title="Langkah pribadi",
+        assignee="kabapas", dag_id="sp2lo", run_id="run1",
+    )
+    token = opened.url.rsplit("/", 1)[1]
+    with pytest.raises(humantask.HandOverError, match="tidak dapat dialihkan"):
+        humantask.hand_over(token, STAND_IN, "Dinas luar")
+    assert humantask.poll(opened.key)["status"] == "open"
+    with session_scope() as session:
+        request = session.query(FormRequest).filter_by(key=opened.key).one()
+        assert request.assignee_nip == KABAPAS and request.link_version == 1

@@ -9,7 +9,7 @@ from bapas_sop.forms.spec import FormSpec
 _FORMS: dict[str, FormSpec] = {}
 
 # Modules that define forms; imported on first look-up so the web app knows every SOP's forms.
-FORM_MODULES = ("bapas_sop.forms.common", "bapas_sop.forms.sp2lo")
+FORM_MODULES = ("bapas_sop.forms.common", "bapas_sop.forms.sp2lo", "bapas_sop.forms.peterpan", "bapas_sop.forms.gaji_umr", "bapas_sop.forms.bus_mini")
 
 
 def register(*specs: FormSpec) -> None:
