@@ -158,7 +158,7 @@ def compile_rundown(plan: Mapping[str, Any], outcomes: Iterable[Mapping[str, Any
                     "name": member.name, "week_label": week.label, "facts": facts, "items": items[:10],
                 }, attachments={f"rundown-bus-mini-{week.key}.pdf": pdf[0], f"rundown-bus-mini-{week.key}.html": html.encode()})
             keys.append(key)
-        if not _has_event(session, subject(week), "bus_mini_rundown", run_id):
+        if not audit.has_event(session, subject(week), "bus_mini_rundown", run_id):
             audit.record(session, actor=ACTOR, action="bus_mini_rundown", subject=subject(week), dag_id=dag_id,
                          run_id=run_id, items=len(items), reporters=len(reports), silent=len(silent))
     flush(keys=keys)
@@ -312,7 +312,7 @@ def record_week(plan: Mapping[str, Any], result: Mapping[str, Any], *, dag_id: s
     """The week in the history (uploaded or missed); the video, or None when missed."""
     video = result.get("video") or {}
     with session_scope() as session:
-        if not _has_event(session, subject(plan["week"]), "bus_mini_week", run_id):
+        if not audit.has_event(session, subject(plan["week"]), "bus_mini_week", run_id):
             audit.record(session, actor=str(video.get("confirmed_by") or ACTOR), action="bus_mini_week",
                          subject=subject(plan["week"]), dag_id=dag_id, run_id=run_id, week=plan["week"],
                          status=result["status"], source=result.get("source"), video_id=video.get("video_id"),
@@ -365,13 +365,6 @@ def week_history(limit: int = 12) -> list[dict[str, Any]]:
 
 def _team(directory: Directory, role: str) -> list[Person]:
     return [a.person for a in directory.assignees_for_role(role)]
-
-
-def _has_event(session: Any, subject_: str, action: str, run_id: str) -> bool:
-    return session.scalars(
-        select(AuditEvent.id).where(AuditEvent.subject == subject_, AuditEvent.action == action,
-                                    AuditEvent.run_id == run_id)
-    ).first() is not None
 
 
 __all__ = [

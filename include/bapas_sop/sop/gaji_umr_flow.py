@@ -114,7 +114,7 @@ def record_activity(plan: Mapping[str, Any], outcome: Mapping[str, Any], *, dag_
     if defaulted:
         activity["facts"].append(["Keterangan", "Saran sistem (Kepala Bapas tidak menjawab sampai batas waktu)"])
     with session_scope() as session:
-        if not _has_event(session, subject(plan["month"]), "gaji_umr_activity", run_id):
+        if not audit.has_event(session, subject(plan["month"]), "gaji_umr_activity", run_id):
             audit.record(session, actor=str(outcome.get("answered_by") or ACTOR), action="gaji_umr_activity",
                          subject=subject(plan["month"]), dag_id=dag_id, run_id=run_id,
                          **{k: v for k, v in activity.items() if k != "facts"})
@@ -186,7 +186,7 @@ def propose_clients(plan: Mapping[str, Any], activity: Mapping[str, Any], *, dag
     if register.attrs.get("bad_rows"):
         facts.append(["Perhatian", f"{register.attrs['bad_rows']} baris daftar klien bermasalah dan tidak ikut dihitung."])
     with session_scope() as session:
-        if not _has_event(session, subject(plan["month"]), "gaji_umr_proposed", run_id):
+        if not audit.has_event(session, subject(plan["month"]), "gaji_umr_proposed", run_id):
             audit.record(session, actor=ACTOR, action="gaji_umr_proposed", subject=subject(plan["month"]),
                          dag_id=dag_id, run_id=run_id, proposed=proposed, eligible=len(ranked))
     return {"proposed": proposed, "options": options, "facts": facts, "kasubsi": plan["kasubsi"]}
@@ -206,7 +206,7 @@ def record_selection(
     swapped_in = [c for c in chosen if c not in proposal["proposed"]]
     swapped_out = [c for c in proposal["proposed"] if c not in chosen]
     with session_scope() as session:
-        if not _has_event(session, subject(plan["month"]), "gaji_umr_selected", run_id):
+        if not audit.has_event(session, subject(plan["month"]), "gaji_umr_selected", run_id):
             audit.record(session, actor=str(outcome.get("answered_by") or ACTOR), action="gaji_umr_selected",
                          subject=subject(plan["month"]), dag_id=dag_id, run_id=run_id, chosen=chosen,
                          swapped_in=swapped_in, swapped_out=swapped_out, note=answer.get("catatan"))
@@ -339,7 +339,7 @@ def _replacement(slot: Mapping[str, Any], *, dag_id: str, run_id: str, tried: Se
 def _record_contact(slot: Mapping[str, Any], client_id: str, status: str, outcome: Mapping[str, Any], *, dag_id: str, run_id: str) -> None:
     subject_ = f"{subject(slot['month'])}/klien/{client_id}"
     with session_scope() as session:
-        if _has_event(session, subject_, "gaji_umr_contact", run_id):
+        if audit.has_event(session, subject_, "gaji_umr_contact", run_id):
             return
         audit.record(session, actor=str(outcome.get("answered_by") or ACTOR), action="gaji_umr_contact",
                      subject=subject_, dag_id=dag_id, run_id=run_id, slot=slot["slot"], status=status,
@@ -374,7 +374,7 @@ def participants(plan: Mapping[str, Any], activity: Mapping[str, Any], results: 
         enqueue_email(session, key=key, to=kasubsi.email, cc=[kabapas.email], template="gaji_umr_daftar_peserta",
                       context={"name": kasubsi.name, "month_label": plan["month_label"], "facts": facts,
                                "participants": [o["label"] for o in options], "unfilled": unfilled})
-        if not _has_event(session, subject(plan["month"]), "gaji_umr_participants", run_id):
+        if not audit.has_event(session, subject(plan["month"]), "gaji_umr_participants", run_id):
             audit.record(session, actor=ACTOR, action="gaji_umr_participants", subject=subject(plan["month"]),
                          dag_id=dag_id, run_id=run_id, confirmed=[r["client_id"] for r in confirmed], unfilled=unfilled)
     flush(keys=[key])
@@ -429,7 +429,7 @@ def report(
                 ]},
                 attachments={f"laporan-gaji-umr-{plan['month']}.pdf": pdf},
             )
-        if not _has_event(session, subject(plan["month"]), "gaji_umr_report", run_id):
+        if not audit.has_event(session, subject(plan["month"]), "gaji_umr_report", run_id):
             for row in rows:
                 _participation(session, row["client_id"], plan["month"], row["status"], dag_id=dag_id, run_id=run_id)
             audit.record(session, actor=str(attendance.get("answered_by") or ACTOR), action="gaji_umr_report",
@@ -455,13 +455,6 @@ def _contacts_of_run(dag_id: str, run_id: str, register: pd.DataFrame, names: Ma
             "pk": request.assignee_name, "status_label": gaji_umr.STATUS_LABELS.get(status, "belum dijawab"),
         })
     return rows
-
-
-def _has_event(session: Any, subject_: str, action: str, run_id: str) -> bool:
-    return session.scalars(
-        select(AuditEvent.id).where(AuditEvent.subject == subject_, AuditEvent.action == action,
-                                    AuditEvent.run_id == run_id)
-    ).first() is not None
 
 
 __all__ = [
