@@ -1,0 +1,158 @@
+"""The embedded default as real processes: API server (with the forms app), scheduler, DAG
+processor, triggerer, LocalExecutor on SQLite, and the local SMTP server.
+
+SP2LO is triggered over the REST API like an admin would, every form is answered over HTTP
+through the emailed links (the responder), and the run is watched over the REST API. The
+faults: the triggerer is down when a person answers, and the mail server is down when the
+emails go out.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from systemstack import (
+    DISPOSITION,
+    StackFailure,
+    SystemStack,
+    assert_each_email_once,
+    case_of_run,
+    outbox_rows,
+    sp2lo_answers,
+    sp2lo_conf,
+    wait_case,
+)
+
+pytestmark = [pytest.mark.system, pytest.mark.timeout(1500)]
+
+DAG = "sp2lo"
+DISPOSITION_WAIT = "kabapas_disposisi.tunggu_jawaban"
+
+
+
+def _fail_on_responder_errors(responder):
+    def check() -> None:
+        if responder.errors:
+            raise StackFailure(f"the responder failed: {responder.errors[0]!r}")
+
+    return check
+
+
+def test_sp2lo_triggered_over_rest_and_answered_over_http(local_stack: SystemStack) -> None:
+    api = local_stack.api
+    api.wait_dag(DAG)
+    started = time.monotonic()
+    conf = sp2lo_conf("sys1")
+    run_id = api.trigger(DAG, conf)
+    case_number = wait_case(local_stack, DAG, run_id)
+
+    answers = sp2lo_answers(case_number, trip=True)
+    held_key = f"{DISPOSITION} {case_number}"
+    held = answers.pop(held_key)  # the Kepala Bapas "thinks" until we have looked at the waiting step
+    with local_stack.responder(answers) as responder:
+        api.wait_task_state(DAG, run_id, DISPOSITION_WAIT, {"deferred"}, timeout=300)
+
+        # --- a waiting human step holds no worker slot -------------------------------------
+        # The sensor starts in the triggerer (start_from_trigger=True): deferred, never running.
+        # Other DAGs (the sweeps) may run a task now and then, so the global count is sampled
+        # until it is quiet; this run must show no running task in any sample.
+        quiet = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            mine = api.task_instances(DAG, run_id)
+            running_here = [ti["task_id"] for ti in mine if ti["state"] == "running"]
+            assert not running_here, f"tasks of the run hold a worker while a person decides: {running_here}"
+            sensor = next(ti for ti in mine if ti["task_id"] == DISPOSITION_WAIT)
+            assert sensor["state"] == "deferred", f"the waiting step is {sensor['state']}, not deferred"
+            running_anywhere = api.count_task_instances(state="running")
+            pool = api.get("/pools/default_pool")
+            if running_anywhere == 0 and pool["running_slots"] == 0:
+                quiet = pool
+                break
+            time.sleep(2)
+        assert quiet is not None, "some task instance kept running for 2 minutes while the step waited"
+        assert quiet["deferred_slots"] >= 1, quiet
+        deferred = api.task_instances(state="deferred")
+        assert DISPOSITION_WAIT in {ti["task_id"] for ti in deferred}
+
+        answers[held_key] = held
+        api.expect_success(DAG, run_id, timeout=900, on_wait=_fail_on_responder_errors(responder))
+    elapsed = time.monotonic() - started
+
+    states = api.states(DAG, run_id)
+    assert set(states.values()) == {"success"}, states  # the SPPD branch ran too (a trip was made)
+    asked = [subject for subject, _to, _data in responder.answered]
+    assert len(asked) == 7, asked
+
+    requester = conf["email_pemohon"]
+    to_requester = [m.subject for m in local_stack.inbox() if requester in m.to]
+    assert f"Tanda terima permintaan Litmas {case_number}" in to_requester, to_requester
+    assert f"Litmas {case_number} telah selesai" in to_requester, to_requester
+    rows = assert_each_email_once(local_stack, DAG, run_id)
+    print(f"SP2LO run {run_id}: success in {elapsed:.0f} s, {len(rows)} emails, each delivered once")
+
+
+def test_answer_given_while_the_triggerer_is_down_is_not_lost(local_stack: SystemStack) -> None:
+    api = local_stack.api
+    api.wait_dag(DAG)
+    run_id = api.trigger(DAG, sp2lo_conf("sys2"))
+    case_number = wait_case(local_stack, DAG, run_id)
+    answers = sp2lo_answers(case_number, trip=False)
+    held_key = f"{DISPOSITION} {case_number}"
+    held = answers.pop(held_key)
+    with local_stack.responder(answers) as responder:
+        api.wait_task_state(DAG, run_id, DISPOSITION_WAIT, {"deferred"}, timeout=300)
+        local_stack.stop_component("triggerer")
+        try:
+            answers[held_key] = held
+            deadline = time.monotonic() + 60
+            while not any(held_key in subject for subject, _to, _data in responder.answered):
+                assert time.monotonic() < deadline, "the disposition form was not answered"
+                time.sleep(0.5)
+            # Nobody watches the store now: the answer waits in it, the task stays deferred.
+            time.sleep(15)
+            sensor = api.task_instance(DAG, run_id, DISPOSITION_WAIT)
+            assert sensor["state"] == "deferred", f"without a triggerer the step became {sensor['state']}"
+        finally:
+            local_stack.start_component("triggerer")
+        api.expect_success(DAG, run_id, timeout=900, on_wait=_fail_on_responder_errors(responder))
+
+    from bapas_sop.sop.sp2lo_service import get_case
+
+    case = get_case(case_number)
+    assert case.section == "bka"  # the answer given while the triggerer was down
+    assert_each_email_once(local_stack, DAG, run_id)
+
+
+def test_email_queued_while_the_mail_server_is_down_is_sent_once_by_the_sweep(local_stack: SystemStack) -> None:
+    api = local_stack.api
+    api.wait_dag(DAG)
+    api.wait_dag("langkah_manusia")
+    local_stack.stop_component("smtp")
+    try:
+        run_id = api.trigger(DAG, sp2lo_conf("sys3"))
+        # The run goes on without mail: the case is registered and the first step is open.
+        api.wait_task_state(DAG, run_id, DISPOSITION_WAIT, {"deferred"}, timeout=300)
+        rows = outbox_rows(DAG, run_id)
+        keys = [r.key for r in rows]
+        assert any("/tanda_terima/" in k for k in keys), keys  # the acknowledgement to the requester
+        assert any("/kabapas_disposisi/invite/" in k for k in keys), keys  # the form to the Kepala Bapas
+        assert {r.status for r in rows} == {"queued"}, [(r.key, r.status, r.last_error) for r in rows]
+        assert all(r.attempts >= 1 and r.last_error for r in rows), [(r.key, r.attempts, r.last_error) for r in rows]
+        ids = {r.message_id for r in rows}
+        assert not [m for m in local_stack.inbox() if m.message_id in ids]
+    finally:
+        local_stack.start_component("smtp")
+
+    sweep = api.trigger("langkah_manusia")
+    api.expect_success("langkah_manusia", sweep, timeout=600)
+    assert_each_email_once(local_stack, DAG, run_id)
+
+    with local_stack.responder(sp2lo_answers(case_of_run(DAG, run_id), trip=False)) as responder:
+        api.expect_success(DAG, run_id, timeout=900, on_wait=_fail_on_responder_errors(responder))
+    # A second sweep finds nothing to send again.
+    again = api.trigger("langkah_manusia")
+    api.expect_success("langkah_manusia", again, timeout=600)
+    assert_each_email_once(local_stack, DAG, run_id)
