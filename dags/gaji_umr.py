@@ -21,7 +21,7 @@ from airflow.sdk import DAG, Param, task
 from bapas_sop.airflow.operators import human_step
 from bapas_sop.airflow.timetables import FirstWorkingDayTimetable
 from bapas_sop.policy import StepPolicy
-from bapas_sop.sop.gaji_umr_sensor import ClientContactSensor
+from bapas_sop.airflow.client_contact import ClientContactSensor
 
 WIB = ZoneInfo("Asia/Jakarta")
 MONTH = "{{ ti.xcom_pull(task_ids='rencana_bulan', key='month_label') }}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bapas_sop.forms.common import review_decision_fields
 from bapas_sop.forms.registry import register
-from bapas_sop.forms.spec import Choice, Field, FormSpec, Kind
+from bapas_sop.forms.spec import Field, FormSpec, Kind
 
 YOUTUBE_URL = r"https?://(www\.|m\.)?(youtube\.com/(watch\?\S*v=|shorts/|live/)|youtu\.be/)[\w-]{6,}\S*"
 
@@ -79,14 +80,7 @@ PERSETUJUAN_DRAF = FormSpec(
     name="bus_mini_persetujuan_draf",
     title="Persetujuan draf video Bus Mini",
     intro="Periksa draf video Bus Mini pekan ini. Setujui untuk diunggah, atau kembalikan ke Tim Humas dengan catatan.",
-    fields=(
-        Field(
-            "keputusan", "Keputusan", Kind.CHOICE,
-            choices=(Choice("setuju", "Setuju, silakan diunggah"), Choice("revisi", "Kembalikan untuk revisi")),
-        ),
-        Field("catatan", "Catatan", Kind.LONG_TEXT, required_if=("keputusan", "revisi"), max_length=2000,
-              help="Wajib diisi bila dikembalikan untuk revisi."),
-    ),
+    fields=review_decision_fields(approve_label="Setuju, silakan diunggah", notes_max_length=2000),
     submit_label="Kirim keputusan",
 )
 

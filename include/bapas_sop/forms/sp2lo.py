@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bapas_sop.forms.common import review_decision_fields
 from bapas_sop.forms.registry import register
 from bapas_sop.forms.spec import Choice, Field, FormSpec, Kind
 from bapas_sop.sop import litmas_terms
@@ -103,14 +104,7 @@ REKOMENDASI = FormSpec(
     name="sp2lo_rekomendasi",
     title="Rekomendasi hasil Litmas",
     intro="Periksa laporan Litmas. Setujui, atau kembalikan kepada PK untuk direvisi dengan catatan.",
-    fields=(
-        Field(
-            "keputusan", "Keputusan", Kind.CHOICE,
-            choices=(Choice("setuju", "Setuju"), Choice("revisi", "Kembalikan untuk revisi")),
-        ),
-        Field("catatan", "Catatan", Kind.LONG_TEXT, required_if=("keputusan", "revisi"), max_length=4000,
-              help="Wajib diisi bila dikembalikan untuk revisi."),
-    ),
+    fields=review_decision_fields(),
     submit_label="Kirim rekomendasi",
 )
 

@@ -10,7 +10,7 @@ Kept light (only ``airflow.sdk`` and the sensor base at import) because the DAG 
 it while being parsed; the rules are in :mod:`bapas_sop.sop.gaji_umr_flow`, imported when the
 task runs. The position in the loop is read back from the answered request's key and the
 store, never from ``defer(kwargs=...)``, which ``dag.test()`` of Airflow 3.3 drops
-(apache/airflow#69942). The proper home of a generic version is ``bapas_sop.airflow.sensors``.
+(apache/airflow#69942).
 """
 
 from __future__ import annotations
