@@ -17,14 +17,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import DAG, Param, TaskGroup, task
+from airflow.sdk import DAG, Param, TaskGroup, XComArg, task
 
+from bapas_sop.airflow.google_forms import GoogleFormCollectOperator
 from bapas_sop.airflow.operators import human_step
 from bapas_sop.airflow.sensors import FormResponseSensor
 from bapas_sop.airflow.timetables import FirstWorkingDayTimetable
 from bapas_sop.policy import StepPolicy
 
 WIB = ZoneInfo("Asia/Jakarta")
+GOOGLE_BINDING = "google_binding"
 QUARTER = "{{ ti.xcom_pull(task_ids='pembuatan_tautan_survei', key='quarter_label') }}"
 
 # The Kabapas decides a tie and approves the certificate within two days.
@@ -56,6 +58,9 @@ with DAG(
                               description="Isi untuk menentukan sendiri waktu penutupan; mengabaikan lama survei."),
         "ulangi": Param(False, type="boolean", title="Buat ulang survei triwulan ini",
                         description="Centang hanya bila survei triwulan yang sama memang harus diulang."),
+        "formulir": Param(None, type=["null", "string"], enum=[None, "bawaan", "google"], title="Formulir survei",
+                          description="bawaan = halaman formulir Bapas; google = Google Forms (perlu koneksi Google, "
+                                      "lihat docs/google.md). Kosongkan untuk mengikuti konfigurasi kantor."),
     },
 ) as dag:
 
@@ -78,9 +83,19 @@ with DAG(
         def kirim_tautan_pribadi(survey: dict, ti=None) -> list[str]:
             from bapas_sop.sop import peterpan_flow
 
-            return peterpan_flow.open_ballots(survey, dag_id=ti.dag_id, run_id=ti.run_id)
+            keys = peterpan_flow.open_ballots(survey, dag_id=ti.dag_id, run_id=ti.run_id)
+            # {} on the built-in forms: an XCom of None reads as missing.
+            ti.xcom_push(key=GOOGLE_BINDING, value=peterpan_flow.google_binding(survey, keys) or {})
+            return keys
 
         kunci = kirim_tautan_pribadi(survei)
+        google = GoogleFormCollectOperator(
+            task_id="kumpulkan_jawaban_google",
+            binding=XComArg(kunci.operator, key=GOOGLE_BINDING),
+            poll_interval=600.0,
+            doc_md="Hanya bila survei memakai Google Forms: jawaban dibaca tiap 10 menit dan dicatat sebagai suara "
+                   "pemiliknya; saat ditutup, formulir berhenti menerima jawaban dan dibaca sekali lagi seluruhnya.",
+        )
         suara = FormResponseSensor.partial(
             task_id="tunggu_suara",
             start_from_trigger=False,  # mapped: the request key comes from the expansion
@@ -88,6 +103,9 @@ with DAG(
             map_index_template="{{ task.request_key.rsplit('/', 1)[-1] }}",
             doc_md="Menunggu suara satu pemilih (NIP pada indeks). Tidak memilih sampai survei ditutup = abstain.",
         ).expand(request_key=kunci)
+        # On Google Forms the ballots are settled by the collecting task; on the built-in forms it
+        # ends at once and each ballot waits for its own answer.
+        google >> suara
 
     @task(task_id="terpilih_pegawai_terbaik", multiple_outputs=True,
           doc_md="**Terpilih 1 orang pegawai dengan hasil survey terbanyak**: suara dihitung (pandas), suara untuk diri "

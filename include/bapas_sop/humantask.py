@@ -36,6 +36,9 @@ OPEN = "open"
 ANSWERED = "answered"
 EXPIRED = "expired"
 
+#: Context entry of a step answered on another system: the link its emails carry.
+EXTERNAL_URL = "_external_url"
+
 
 @dataclass(frozen=True)
 class Recipient:
@@ -120,8 +123,14 @@ def open_request(
     run_id: str | None = None,
     now: datetime | None = None,
     directory: Directory | None = None,
+    external_url: str | None = None,
 ) -> OpenedRequest:
-    """Create the request (or find the one a retry already made) and queue its invitation."""
+    """Create the request (or find the one a retry already made) and queue its invitation.
+
+    ``external_url`` is for a step answered on another system (a Google Form's personal
+    prefilled link): the invitation and reminders carry that link instead of our form page,
+    and the answer is brought in with :func:`record_answer` by whoever reads that system.
+    """
     get_form(form_name)  # fail early on a typo, before anyone is emailed
     now = now or utcnow()
     policy = policy or StepPolicy.from_config()
@@ -132,7 +141,7 @@ def open_request(
             return OpenedRequest(
                 request_id=existing.id,
                 key=key,
-                url=form_url(_token_for(existing)),
+                url=personal_url(existing),
                 assignee=recipient,
                 substituted_for=existing.original_assignee_nip,
                 created=False,
@@ -161,6 +170,8 @@ def open_request(
         )
         if policy.default_answer is not None:
             request.context = {**request.context, "_default_answer": dict(policy.default_answer)}
+        if external_url:
+            request.context = {**request.context, EXTERNAL_URL: external_url}
         session.add(request)
         session.flush()
         audit.record(
@@ -176,7 +187,7 @@ def open_request(
         return OpenedRequest(
             request_id=request.id,
             key=key,
-            url=form_url(_token_for(request)),
+            url=personal_url(request),
             assignee=recipient,
             substituted_for=replaced.nip if replaced else None,
             created=True,
@@ -191,7 +202,13 @@ def _token_for(request: FormRequest) -> str:
 
 def personal_url(request: FormRequest) -> str:
     """The current assignee's own link to the request's form (what their emails carry)."""
-    return form_url(_token_for(request))
+    external = request.context.get(EXTERNAL_URL)
+    return str(external) if external else form_url(_token_for(request))
+
+
+def is_external(request: FormRequest) -> bool:
+    """Whether the step is answered on another system (see ``open_request(external_url=)``)."""
+    return bool(request.context.get(EXTERNAL_URL))
 
 
 def _invite_key(request: FormRequest) -> str:
@@ -280,34 +297,107 @@ def submit(token: str, raw: Mapping[str, Any], *, remote_addr: str | None = None
         validation = linked.form.validate(raw, request.context)
         if not validation.ok:
             return SubmitResult("invalid", validation, request)
-        # Conditional update: of two simultaneous submits, only one finds the request open.
-        won = session.execute(
-            update(FormRequest)
-            .where(FormRequest.id == request.id, FormRequest.status == OPEN)
-            .values(status=ANSWERED, answered_at=now)
-        ).rowcount
-        if not won:
-            session.rollback()
-            session.refresh(request)
+        response = _record(
+            session, request, validation.values, now=now, by_nip=request.assignee_nip,
+            by_email=request.assignee_email, link_id=f"{linked.claims.person}/v{linked.claims.version}",
+            actor=linked.claims.person, remote_addr=remote_addr,
+        )
+        if response is None:
             return SubmitResult("already", None, request, request.latest_response)
-        response = FormResponse(
-            request_id=request.id,
-            revision=1,
-            data=validation.values,
-            submitted_at=now,
-            submitted_by_nip=request.assignee_nip,
-            submitted_by_email=request.assignee_email,
-            link_id=f"{linked.claims.person}/v{linked.claims.version}",
-            remote_addr=remote_addr,
-        )
-        session.add(response)
-        audit.record(
-            session, actor=linked.claims.person, action="answered", subject=request.key,
-            dag_id=request.dag_id, run_id=request.run_id, answer=validation.values, remote_addr=remote_addr,
-        )
-        session.flush()
-        session.refresh(request)
         return SubmitResult("saved", validation, request, response)
+
+
+def _record(
+    session: Session,
+    request: FormRequest,
+    values: Mapping[str, Any],
+    *,
+    now: datetime,
+    by_nip: str | None,
+    by_email: str | None,
+    link_id: str,
+    actor: str,
+    remote_addr: str | None = None,
+    **audit_detail: Any,
+) -> FormResponse | None:
+    """Store the one answer of an open request; None when someone else's answer came first."""
+    # Conditional update: of two simultaneous answers, only one finds the request open.
+    won = session.execute(
+        update(FormRequest)
+        .where(FormRequest.id == request.id, FormRequest.status == OPEN)
+        .values(status=ANSWERED, answered_at=now)
+    ).rowcount
+    if not won:
+        session.rollback()
+        session.refresh(request)
+        return None
+    response = FormResponse(
+        request_id=request.id,
+        revision=1,
+        data=dict(values),
+        submitted_at=now,
+        submitted_by_nip=by_nip,
+        submitted_by_email=by_email,
+        link_id=link_id,
+        remote_addr=remote_addr,
+    )
+    session.add(response)
+    audit.record(
+        session, actor=actor, action="answered", subject=request.key,
+        dag_id=request.dag_id, run_id=request.run_id, answer=dict(values), remote_addr=remote_addr, **audit_detail,
+    )
+    session.flush()
+    session.refresh(request)
+    return response
+
+
+def record_answer(
+    key: str,
+    values: Mapping[str, Any],
+    *,
+    answered_at: datetime,
+    link_id: str,
+    channel: str,
+) -> str:
+    """Bring in an answer given on another system (already checked there or by the caller).
+
+    The answer counts as the assignee's own: the external system identified them (a Google
+    Form's personal token). Returns ``saved``, ``already`` (this or another answer is in) or
+    ``closed`` (the step expired first: the answer is kept in the audit trail, not counted).
+    """
+    with session_scope() as session:
+        request = session.scalar(select(FormRequest).where(FormRequest.key == key))
+        if request is None:
+            raise LookupError(f"no form request {key!r}")
+        if request.status == ANSWERED:
+            return "already"
+        if request.status != OPEN:
+            audit.record(session, actor=request.assignee_nip or request.assignee_email, action="answer_too_late",
+                         subject=key, dag_id=request.dag_id, run_id=request.run_id, answer=dict(values),
+                         channel=channel, link_id=link_id, answered_at=answered_at.isoformat())
+            return "closed"
+        response = _record(
+            session, request, values, now=answered_at, by_nip=request.assignee_nip,
+            by_email=request.assignee_email, link_id=link_id,
+            actor=request.assignee_nip or request.assignee_email, channel=channel,
+        )
+        return "saved" if response is not None else "already"
+
+
+def expire_now(keys: list[str] | tuple[str, ...], *, now: datetime | None = None) -> list[str]:
+    """Close the still-open requests among ``keys`` as expired (their default answer applies).
+
+    For steps whose end is decided by the caller rather than the sweep (a Google Form closed
+    at its deadline, after its last answers were brought in). Returns the keys expired.
+    """
+    now = now or utcnow()
+    expired = []
+    with session_scope() as session:
+        for request in session.scalars(select(FormRequest).where(FormRequest.key.in_(keys), FormRequest.status == OPEN)).all():
+            _expire(session, request, now)
+            if request.status == EXPIRED:
+                expired.append(request.key)
+    return expired
 
 
 def hand_over(token: str, to_nip: str, reason: str, *, now: datetime | None = None, directory: Directory | None = None) -> tuple[FormRequest, list[str]]:

@@ -14,12 +14,28 @@ parameter we get wrong fails here as it would in production. Implemented, no mor
   /youtube/v3/playlistItems`` (newest first, ``maxResults`` ≤ 50, ``pageToken``), with a
   quota counter (1 unit per list call);
 * Sheets: ``GET /v4/spreadsheets/{id}/values/{range}`` (A1 ranges, ragged rows like Google);
+* Drive: ``POST /drive/v3/files/{fileId}/permissions`` (create; one permission per user, a
+  second create for the same address changes its role, as Drive does) and ``GET
+  /drive/v3/files/{fileId}/permissions`` (``pageSize``/``pageToken``: the whole list when no
+  size is asked, unless :attr:`FakeGoogle.drive_max_page` is set). Both honour Drive's
+  ``fields`` partial-response selection (unknown names are a 400; without ``fields`` only
+  ``kind,id,type,role`` of a permission come back). The files are the forms created here (a
+  form id is a Drive file id); the account that created a form is its ``owner`` (the
+  service account's ``sub``/``iss`` from its JWT, else :attr:`FakeGoogle.owner_email`); any
+  other id answers Google's 404 ``notFound``. :meth:`FakeGoogle.refuse_sharing_with` makes an
+  address answer 400 ``invalidSharingRequest`` like one with no Google account behind it.
+  Drive's paths keep the ``drive/v3/`` service path, as at Google: a client built with
+  ``api_endpoint=fake.url`` alone would send ``/files/...`` (the library's ``api_endpoint``
+  replaces root *and* service path), which is answered with a 404 that says so;
 * OAuth: ``POST /token`` for service-account JWTs and refresh tokens; issued access tokens
   carry the requested scopes, which are checked against each method's scopes from the
   discovery document (403 ``ACCESS_TOKEN_SCOPE_INSUFFICIENT`` like Google).
 
 Faults are programmable: :meth:`FakeGoogle.fail_next` (the next N calls answer 429/5xx),
-:meth:`FakeGoogle.fail_auth` (401/403/400 with Google's error JSON), :meth:`fail_token`.
+:meth:`FakeGoogle.fail_auth` (401/403/400 with Google's error JSON), :meth:`fail_token`,
+:meth:`FakeGoogle.refuse_sharing_with`. Drive state is read with :meth:`FakeGoogle.permissions`
+and seeded with :meth:`FakeGoogle.grant` (a share made by hand); Google's sharing mails (when
+``sendNotificationEmail`` is true) are recorded in ``drive_notifications``.
 Every request is recorded (method, path, query, body, operation, status) so tests can assert
 exactly which calls, and how many, were made.
 """
@@ -27,6 +43,7 @@ exactly which calls, and how many, were made.
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import json
 import os
@@ -128,13 +145,24 @@ def _method_scopes() -> dict[str, frozenset[str]]:
                 scopes[method["id"]] = frozenset(method.get("scopes") or ())
             walk(resource.get("resources") or {})
 
-    for name in ("forms.v1.json", "youtube.v3.json", "sheets.v4.json"):
+    for name in ("forms.v1.json", "youtube.v3.json", "sheets.v4.json", "drive.v3.json"):
         with open(os.path.join(_DOCS, name), encoding="utf-8") as fh:
             walk(json.load(fh)["resources"])
     return scopes
 
 
 METHOD_SCOPES = _method_scopes()
+
+
+def _drive_schema_fields() -> dict[str, frozenset[str]]:
+    with open(os.path.join(_DOCS, "drive.v3.json"), encoding="utf-8") as fh:
+        schemas = json.load(fh)["schemas"]
+    return {name: frozenset(schemas[name]["properties"]) for name in ("Permission", "PermissionList")}
+
+
+DRIVE_FIELDS = _drive_schema_fields()
+#: What Drive v3 returns of a permission when the request names no ``fields``.
+DRIVE_DEFAULT_PERMISSION_FIELDS = ("kind", "id", "type", "role")
 
 
 # --- time -----------------------------------------------------------------------------------
@@ -204,10 +232,20 @@ class FakeGoogle:
     """The fake server and its state; start it with ``with FakeGoogle() as fake:``."""
 
     def __init__(self, *, require_auth: bool = False, api_keys: Sequence[str] | None = None,
-                 forms_max_page: int = 5000) -> None:
+                 forms_max_page: int = 5000, drive_max_page: int | None = None,
+                 owner_email: str = "sop-bot@bapas-jambi-test.iam.gserviceaccount.com") -> None:
         self.require_auth = require_auth
         self.api_keys = set(api_keys) if api_keys is not None else None
         self.forms_max_page = forms_max_page
+        #: Largest page of ``permissions.list`` (None: the whole list unless pageSize asks less).
+        self.drive_max_page = drive_max_page
+        #: Owner of forms created without a service-account token (anonymous, API key, OAuth grant).
+        self.owner_email = owner_email
+        self.drive_files: dict[str, list[dict[str, Any]]] = {}
+        self.drive_notifications: list[dict[str, Any]] = []
+        self.unsharable: set[str] = set()
+        self.identities: dict[str, str] = {}
+        self._caller: str | None = None
         self.requests: list[Recorded] = []
         self.forms: dict[str, dict[str, Any]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}
@@ -400,6 +438,43 @@ class FakeGoogle:
         with self._lock:
             self.sheets.setdefault(spreadsheet_id, {})[sheet] = [["" if c is None else str(c) for c in r] for r in rows]
 
+    # --- Drive state helpers -----------------------------------------------------------
+
+    def refuse_sharing_with(self, email: str) -> None:
+        """Sharing with ``email`` answers 400 ``invalidSharingRequest`` (no Google account behind it)."""
+        with self._lock:
+            self.unsharable.add(email.strip().lower())
+
+    def permissions(self, file_id: str) -> list[dict[str, Any]]:
+        """A copy of the file's permissions (owner first), every field."""
+        with self._lock:
+            return json.loads(json.dumps(self.drive_files[file_id]))
+
+    def grant(self, file_id: str, email: str, role: str) -> None:
+        """A permission given outside our code (e.g. someone shared the form by hand)."""
+        with self._lock:
+            self._drive_put(self.drive_files[file_id], email, role)
+
+    def _drive_put(self, permissions: list[dict[str, Any]], email: str, role: str) -> dict[str, Any]:
+        address = email.strip().lower()
+        for permission in permissions:
+            if permission.get("emailAddress") == address:
+                if permission["role"] != "owner":
+                    permission["role"] = role
+                return permission
+        permission = {
+            "kind": "drive#permission",
+            "id": str(int(hashlib.sha1(address.encode()).hexdigest()[:16], 16)).rjust(20, "0"),
+            "type": "user",
+            "emailAddress": address,
+            "role": role,
+            "displayName": address.split("@")[0],
+            "deleted": False,
+            "pendingOwner": False,
+        }
+        permissions.append(permission)
+        return permission
+
     # --- OAuth --------------------------------------------------------------------------
 
     def grant_refresh_token(self, scopes: Sequence[str]) -> str:
@@ -425,13 +500,18 @@ class FakeGoogle:
         status = 200
         try:
             with self._lock:
+                auth = headers.get("authorization", "")
+                self._caller = self.identities.get(auth[7:]) if auth.startswith("Bearer ") else None
                 if operation == "oauth.token":
                     result = self._token(parsed or {})
                 else:
                     self._check_fault(operation)
                     self._check_auth(operation, headers, query)
                     if route is None:
-                        raise _not_found(f"fake: no route for {method} {path}")
+                        hint = (" (Drive is served under /drive/v3/ as at Google: build the client with "
+                                "endpoint=fake.url + 'drive/v3/', or use DriveSharing.from_connection)"
+                                if path.startswith("/files/") else "")
+                        raise _not_found(f"fake: no route for {method} {path}{hint}")
                     result = route(query, parsed, path)
         except _Reply as reply:
             status, result = reply.status, reply.body
@@ -466,6 +546,11 @@ class FakeGoogle:
             return "youtube.search.list", None
         if method == "GET" and re.fullmatch(r"/v4/spreadsheets/[^/]+/values/[^/]+", path):
             return "sheets.spreadsheets.values.get", self._sheets_values_get
+        if re.fullmatch(r"/drive/v3/files/[^/]+/permissions", path):
+            if method == "POST":
+                return "drive.permissions.create", self._drive_permissions_create
+            if method == "GET":
+                return "drive.permissions.list", self._drive_permissions_list
         return f"unknown {method} {path}", None
 
     def _check_fault(self, operation: str) -> None:
@@ -492,6 +577,10 @@ class FakeGoogle:
         if key is not None:
             if self.api_keys is not None and key not in self.api_keys:
                 raise _Reply(*AUTH_FAULTS["api_key_invalid"])
+            if operation.startswith("drive."):
+                raise _Reply(401, {"error": {"code": 401, "message": "Login Required.", "errors": [
+                    {"message": "Login Required.", "domain": "global", "reason": "required",
+                     "location": "Authorization", "locationType": "header"}]}})
             if operation.startswith("forms."):
                 raise _Reply(401, _error(
                     401, "API keys are not supported by this API. Expected OAuth2 access token or other "
@@ -514,6 +603,7 @@ class FakeGoogle:
             payload = form["assertion"].split(".")[1]
             claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
             scopes = frozenset(str(claims.get("scope", "")).split())
+            identity = str(claims.get("sub") or claims.get("iss") or "") or None
         elif grant == "refresh_token":
             granted = self.refresh_grants.get(form.get("refresh_token", ""))
             if granted is None:
@@ -523,10 +613,13 @@ class FakeGoogle:
                 raise _Reply(400, {"error": "invalid_scope",
                                    "error_description": "Some requested scopes were invalid."})
             scopes = asked
+            identity = None
         else:
             raise _Reply(400, {"error": "unsupported_grant_type", "error_description": grant})
         token = "ya29.fake-" + secrets.token_hex(8)
         self.tokens[token] = scopes
+        if identity:
+            self.identities[token] = identity
         return {"access_token": token, "expires_in": 3599, "token_type": "Bearer", "scope": " ".join(sorted(scopes))}
 
     # --- Forms ------------------------------------------------------------------------------
@@ -560,6 +653,8 @@ class FakeGoogle:
         }
         self.forms[form_id] = form
         self.responses[form_id] = []
+        self.drive_files[form_id] = []
+        self._drive_put(self.drive_files[form_id], self._caller or self.owner_email, "owner")
         return json.loads(json.dumps(form))
 
     def _forms_get(self, query: Mapping[str, list[str]], body: Any, path: str) -> dict[str, Any]:
@@ -773,6 +868,162 @@ class FakeGoogle:
         if rows:
             reply["values"] = rows
         return reply
+
+    # --- Drive -------------------------------------------------------------------------------
+
+    def _drive_file(self, path: str) -> tuple[str, list[dict[str, Any]]]:
+        file_id = unquote(re.match(r"/drive/v3/files/([^/]+)/", path).group(1))  # type: ignore[union-attr]
+        permissions = self.drive_files.get(file_id)
+        if permissions is None:
+            message = f"File not found: {file_id}."
+            raise _Reply(404, {"error": {"code": 404, "message": message, "errors": [
+                {"message": message, "domain": "global", "reason": "notFound",
+                 "location": "fileId", "locationType": "parameter"}]}})
+        return file_id, permissions
+
+    def _drive_permissions_create(self, query: Mapping[str, list[str]], body: Any, path: str) -> dict[str, Any]:
+        selection = _drive_fields(query, "Permission")
+        file_id, permissions = self._drive_file(path)
+        body = body or {}
+        for name in ("type", "role"):
+            if not body.get(name):
+                raise _drive_error(400, f"The permission {name} field is required.", "required",
+                                   location=f"permission.{name}")
+        role = body["role"]
+        if role not in ("owner", "organizer", "fileOrganizer", "writer", "commenter", "reader"):
+            raise _drive_error(400, f"The value of the field 'permission.role' is invalid: {role}.",
+                               "invalid", location="permission.role")
+        if body["type"] != "user":
+            raise _drive_error(400, f"fake: only type=user permissions are implemented, not {body['type']}.",
+                               "invalid", location="permission.type")
+        email = str(body.get("emailAddress") or "").strip()
+        if not email:
+            raise _drive_error(400, "The permission emailAddress field is required.", "required",
+                               location="permission.emailAddress")
+        if role == "owner" and (query.get("transferOwnership") or ["false"])[0] != "true":
+            raise _drive_error(403, "The transferOwnership parameter must be enabled when the permission "
+                               "role is 'owner'.", "forbidden", location="transferOwnership")
+        notify = (query.get("sendNotificationEmail") or ["true"])[0] == "true"
+        message = (query.get("emailMessage") or [None])[0]
+        if message is not None and not notify:
+            # A guard of the fake: our code must not send a message that would never be mailed.
+            raise _drive_error(400, "fake: emailMessage given with sendNotificationEmail=false.", "badRequest",
+                               location="emailMessage")
+        if email.lower() in self.unsharable:
+            raise _drive_error(400, (
+                f'Bad Request. User message: "You are trying to invite {email}. Since there is no Google '
+                'account associated with this email address, you must check the \"Notify people\" box to '
+                'invite this recipient."'), "invalidSharingRequest")
+        permission = self._drive_put(permissions, email, role)
+        if notify:
+            self.drive_notifications.append({"file_id": file_id, "email": permission["emailAddress"],
+                                             "message": message})
+        return _select(permission, selection, DRIVE_DEFAULT_PERMISSION_FIELDS)
+
+    def _drive_permissions_list(self, query: Mapping[str, list[str]], body: Any, path: str) -> dict[str, Any]:
+        selection = _drive_fields(query, "PermissionList")
+        _, permissions = self._drive_file(path)
+        asked = int((query.get("pageSize") or ["0"])[0])
+        if asked and not 1 <= asked <= 100:
+            raise _drive_error(400, f"Invalid value '{asked}'. Values must be within the range: [1, 100]",
+                               "invalid", location="pageSize")
+        size = asked or len(permissions) or 1
+        if self.drive_max_page:
+            size = min(size, self.drive_max_page)
+        token = (query.get("pageToken") or [None])[0]
+        offset = 0
+        if token:
+            try:
+                offset = int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("perm:"))
+            except ValueError:
+                raise _drive_error(400, "Invalid Value", "invalid", location="pageToken") from None
+        reply: dict[str, Any] = {
+            "kind": "drive#permissionList",
+            "permissions": json.loads(json.dumps(permissions[offset:offset + size])),
+        }
+        if offset + size < len(permissions):
+            reply["nextPageToken"] = base64.urlsafe_b64encode(f"perm:{offset + size}".encode()).decode()
+        if selection is None:  # Drive's default: the list, and a few fields of each permission
+            reply["permissions"] = [_select(p, None, DRIVE_DEFAULT_PERMISSION_FIELDS) for p in reply["permissions"]]
+            return reply
+        return _select(reply, selection, ())
+
+
+def _drive_error(status: int, message: str, reason: str, *, location: str | None = None) -> _Reply:
+    """Drive v3's error shape: the older ``errors[]`` list, no ``status``/``details``."""
+    item = {"message": message, "domain": "global", "reason": reason}
+    if location:
+        item.update(location=location, locationType="parameter")
+    return _Reply(status, {"error": {"code": status, "message": message, "errors": [item]}})
+
+
+_FIELD_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|\*)\s*")
+
+
+def _parse_fields(text: str) -> dict[str, Any]:
+    """Drive's ``fields`` selection: ``a,b(c,d)`` → ``{"a": None, "b": {"c": None, "d": None}}``."""
+    pos = 0
+
+    def parse_list() -> dict[str, Any]:
+        nonlocal pos
+        out: dict[str, Any] = {}
+        while True:
+            match = _FIELD_TOKEN.match(text, pos)
+            if not match:
+                raise _drive_error(400, f"Invalid field selection {text}", "invalidParameter", location="fields")
+            pos = match.end()
+            sub = None
+            if text.startswith("(", pos):
+                pos += 1
+                sub = parse_list()
+                if not text.startswith(")", pos):
+                    raise _drive_error(400, f"Invalid field selection {text}", "invalidParameter", location="fields")
+                pos += 1
+            out[match.group(1)] = sub
+            if text.startswith(",", pos):
+                pos += 1
+                continue
+            return out
+
+    selection = parse_list()
+    if pos != len(text):
+        raise _drive_error(400, f"Invalid field selection {text}", "invalidParameter", location="fields")
+    return selection
+
+
+def _drive_fields(query: Mapping[str, list[str]], schema: str) -> dict[str, Any] | None:
+    """The request's ``fields``, checked against the discovery schema (None: not given)."""
+    text = (query.get("fields") or [None])[0]
+    if text is None:
+        return None
+    selection = _parse_fields(text)
+
+    def check(sel: dict[str, Any], schema_name: str) -> None:
+        for name, sub in sel.items():
+            if name == "*":
+                continue
+            if name not in DRIVE_FIELDS[schema_name]:
+                raise _drive_error(400, f"Invalid field selection {name}", "invalidParameter", location="fields")
+            if sub is not None:
+                if schema_name == "PermissionList" and name == "permissions":
+                    check(sub, "Permission")
+                else:
+                    raise _drive_error(400, f"Invalid field selection {name}", "invalidParameter",
+                                       location="fields")
+
+    check(selection, schema)
+    return selection
+
+
+def _select(obj: Any, selection: dict[str, Any] | None, default: Sequence[str]) -> Any:
+    """A partial response: only the selected names (``default`` when nothing was selected)."""
+    if selection is None:
+        selection = {name: None for name in default} if default else None
+    if selection is None or "*" in selection:
+        return obj
+    if isinstance(obj, list):
+        return [_select(item, selection, ()) for item in obj]
+    return {k: _select(obj[k], sub, ()) for k, sub in selection.items() if k in obj}
 
 
 def _trim(row: list[str]) -> list[str]:

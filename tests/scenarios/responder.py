@@ -24,7 +24,8 @@ class Responder:
 
     An answer is a dict of form fields, or a callable taking the email and the page HTML
     (to read choices from it). A callable that returns None has dealt with the email itself
-    (e.g. handed the step over to a stand-in) and nothing is posted. ``answered`` records
+    (e.g. handed the step over to a stand-in) and nothing is posted. An email whose link is
+    not one of our form pages (a Google Form) goes to the callable with no page (None). ``answered`` records
     (subject, recipient, data) in order; ``handled`` the (subject, recipient) of the others.
     """
 
@@ -79,7 +80,12 @@ class Responder:
             if answer is None:
                 continue
             self._seen.add(message.id)
-            link = next(link for link in message.links if "/bapas/f/" in link)
+            link = next((link for link in message.links if "/bapas/f/" in link), None)
+            if link is None:  # answered elsewhere (a Google Form): the callable does it itself
+                if not callable(answer) or answer(message, None) is not None:
+                    raise AssertionError(f"{message.subject!r} has no form link of ours to post an answer to")
+                self.handled.append((message.subject, message.to[0]))
+                continue
             path = link.split("://", 1)[1].split("/", 1)[1]
             page = self.client.get("/" + path)
             print(f"responder: {message.subject!r} -> GET {page.status_code}", flush=True)

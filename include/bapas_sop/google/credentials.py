@@ -113,11 +113,20 @@ YOUTUBE_READ = ScopeNeed(
     scope("youtube.readonly"),
     (scope("youtube.readonly"), scope("youtube"), scope("youtube.force-ssl")),
 )
+#: ``permissions.create`` and ``permissions.list`` both accept ``drive.file`` or ``drive``
+#: (drive.v3 discovery document). ``drive.file`` reaches only the files this Google Cloud
+#: project created or was given: the forms it made, which is all that is shared.
+DRIVE_SHARE = ScopeNeed(
+    "Google Drive (membagikan formulir)",
+    scope("drive.file"),
+    (scope("drive.file"), scope("drive")),
+)
 
 #: What each backend asks for when the connection names no scopes.
 FORMS_NEEDS = (FORMS_EDIT, FORMS_READ, FORMS_RESPONSES)
 SHEETS_NEEDS = (SHEETS_READ,)
 YOUTUBE_NEEDS = (YOUTUBE_READ,)
+DRIVE_NEEDS = (DRIVE_SHARE,)
 
 
 def default_conn_id(api: str = "google") -> str:

@@ -49,13 +49,39 @@ def subject(quarter: Quarter | str) -> str:
     return f"peterpan/{quarter}"
 
 
-def vote_policy() -> StepPolicy:
+def vote_policy(*, google: bool = False) -> StepPolicy:
     """Ballots: a reminder a day before closing to those who have not voted; no escalation
-    (voting is free); at the deadline an unanswered ballot becomes an abstention."""
+    (voting is free); at the deadline an unanswered ballot becomes an abstention.
+
+    On Google Forms the collecting task closes the ballots itself, after its last read of the
+    form: only if that task cannot run at all do the ballots expire on their own, two weeks on.
+    """
     return StepPolicy.from_config(
-        remind_before=timedelta(days=1), escalate_after=None, expire_after=timedelta(0),
+        remind_before=timedelta(days=1), escalate_after=None,
+        expire_after=GOOGLE_SAFETY_NET if google else timedelta(0),
         default_answer={"abstain": True},
     )
+
+
+BUILTIN = "bawaan"
+GOOGLE = "google"
+GOOGLE_SAFETY_NET = timedelta(days=14)
+
+
+def forms_backend(params: Mapping[str, Any]) -> str:
+    """Where employees vote: the run's ``formulir`` parameter, else ``[peterpan] formulir``."""
+    chosen = params.get("formulir") or get_settings().config.get("peterpan", {}).get("formulir") or BUILTIN
+    if chosen not in (BUILTIN, GOOGLE):
+        raise SurveyError(f"Formulir survei '{chosen}' tidak dikenal: pilih '{BUILTIN}' atau '{GOOGLE}'.")
+    return str(chosen)
+
+
+def refuse_self_vote(voter: str, values: Mapping[str, Any]) -> str | None:
+    """The one shared Google Form lists everyone, so a vote for oneself is refused on reading."""
+    if values.get("pilihan") == voter:
+        return ("Anda memilih diri sendiri, padahal setiap pegawai hanya dapat memilih rekan kerja lain. "
+                "Suara ini tidak dihitung.")
+    return None
 
 
 # --------------------------------------------------------------------------- 1. survey
@@ -84,11 +110,15 @@ def create_survey(
     if len(candidates) < 2 or not voters:
         raise SurveyError(f"Survei {quarter.label} tidak dapat dibuat: kandidat atau pemilih kurang.")
     closes_at = _closing(params, now)
+    backend = forms_backend(params)
     options = [peterpan.candidate_option(p) for p in candidates]
     facts = [
         ["Triwulan", f"{quarter.label} ({quarter.months_label})"],
         ["Survei ditutup", format_datetime_id(closes_at)],
     ]
+    google_form = None
+    if backend == GOOGLE:
+        google_form = _create_google_form(quarter, options, directory, dag_id=dag_id, run_id=run_id)
     summary = [
         *facts,
         ["Jumlah kandidat", str(len(candidates))],
@@ -110,6 +140,7 @@ def create_survey(
                     "name": member.name, "quarter_label": quarter.label, "facts": summary,
                     "candidates": [o["label"] for o in options],
                     "voters": [p.name for p in voters],
+                    "google_form": google_form,
                 },
             )
             keys.append(key)
@@ -121,7 +152,50 @@ def create_survey(
         "candidates": options,
         "voters": [p.nip for p in voters],
         "facts": facts,
+        "formulir": backend,
+        "google_form": google_form,
     }
+
+
+def _create_google_form(quarter: Quarter, options: list[dict[str, str]], directory: Directory, *,
+                        dag_id: str, run_id: str) -> dict[str, Any]:
+    """One published Google Form listing every candidate, shared with the survey committee."""
+    from bapas_sop.google import form_steps
+
+    roles = get_settings().config.get("peterpan", {}).get("google_editor_roles", ["pokja3"])
+    editors = list(dict.fromkeys(p.email for role in roles for p in _team(directory, role)))
+    return form_steps.create_form(
+        VOTE_FORM, title=f"Survei Peterpan {quarter.label}: pilih pegawai terbaik",
+        context={"kandidat": options}, subject=subject(quarter), dag_id=dag_id, run_id=run_id, editors=editors,
+    )
+
+
+def google_binding(survey: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any] | None:
+    """What the collecting task needs to bring the Google answers into the ballots (None: built-in forms)."""
+    if not survey.get("google_form"):
+        return None
+    from bapas_sop.google.form_steps import FormBinding
+    from bapas_sop.google.forms import CreatedForm
+
+    return FormBinding(
+        form=CreatedForm.from_dict(survey["google_form"]["form"]),
+        spec_name=VOTE_FORM,
+        steps={key.rsplit("/", 1)[-1]: key for key in keys},
+        closes_at=datetime.fromisoformat(survey["closes_at"]),
+        subject=subject(survey["quarter"]),
+        title=f"Survei Peterpan {survey['quarter_label']}",
+        context={"kandidat": survey["candidates"]},
+        voter_check=f"{__name__}.refuse_self_vote",
+    ).to_dict()
+
+
+def _google_link(survey: Mapping[str, Any], nip: str) -> str | None:
+    if not survey.get("google_form"):
+        return None
+    from bapas_sop.google.forms import CreatedForm, issue_tokens
+
+    form = CreatedForm.from_dict(survey["google_form"]["form"])
+    return form.link_for(issue_tokens(form.form_id, [nip])[nip])
 
 
 def _closing(params: Mapping[str, Any], now: datetime) -> datetime:
@@ -175,7 +249,7 @@ def open_ballots(survey: Mapping[str, Any], *, dag_id: str, run_id: str) -> list
     """
     directory = get_directory()
     closes_at = datetime.fromisoformat(survey["closes_at"])
-    policy = vote_policy()
+    policy = vote_policy(google=bool(survey.get("google_form")))
     keys: list[str] = []
     outbox: list[str] = []
     for nip in survey["voters"]:
@@ -198,6 +272,7 @@ def open_ballots(survey: Mapping[str, Any], *, dag_id: str, run_id: str) -> list
             due_at=closes_at,
             dag_id=dag_id,
             run_id=run_id,
+            external_url=_google_link(survey, nip),
         )
         keys.append(opened.key)
         outbox.extend(opened.outbox_keys)
@@ -560,10 +635,13 @@ __all__ = [
     "close",
     "create_survey",
     "decide_winner",
+    "forms_backend",
+    "google_binding",
     "issue_certificate",
     "needs_decision",
     "open_ballots",
     "peterpan_caption",
+    "refuse_self_vote",
     "prepare_certificate",
     "render_certificate",
     "results_chart",

@@ -1,4 +1,5 @@
-"""Admin pages: the development inbox, open human steps, the audit trail, the Litmas monitor.
+"""Admin pages: the development inbox, open human steps, the audit trail, the Litmas monitor,
+the SOP history (Peterpan, Bus Mini, Gaji UMR).
 
 Every route here depends on the admin check given by the app (Airflow's login by default).
 """
@@ -66,5 +67,11 @@ def router(admin: Callable[..., Any]) -> APIRouter:
         from bapas_sop.web.admin_litmas import litmas_page
 
         return litmas_page()
+
+    @routes.get("/riwayat", response_class=HTMLResponse)
+    def history(sop: str | None = None) -> Response:
+        from bapas_sop.web.admin_history import history_page
+
+        return history_page(sop)
 
     return routes

@@ -1,0 +1,67 @@
+"""The task that brings a Google Form's answers into the human steps it stands for.
+
+With the built-in forms every answer lands in our store the moment it is posted. A Google
+Form keeps its answers at Google, so something has to read them: this operator reads the
+form every ``poll_interval`` until the form's closing time, recording each counted answer as
+its person's step answer (:func:`bapas_sop.google.form_steps.collect`), then closes the form,
+reads it all once more and expires the steps still open. The ballot sensors downstream then
+find every step settled.
+
+Between two reads the task is deferred on Airflow's own ``DateTimeTrigger``: no worker slot is
+held for the days a survey runs, and a read that fails (Google down, quota) is retried by
+Airflow's task retries without losing anything, because each read starts again from what the
+store already holds. With no binding (the run uses the built-in forms) it does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.standard.triggers.temporal import DateTimeTrigger
+from airflow.sdk import BaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class GoogleFormCollectOperator(BaseOperator):
+    """Reads a Google Form into its human steps until it closes; returns the last pass.
+
+    :param binding: a :class:`~bapas_sop.google.form_steps.FormBinding` as a dict (templated,
+        usually an XCom), or None/empty when the run does not use Google Forms.
+    :param poll_interval: seconds between two reads (each read is one ``forms.get`` plus one
+        ``responses.list`` per page: a 10-minute interval over a week is ~2,000 requests,
+        far inside the Forms API's per-minute quota).
+    """
+
+    template_fields: Sequence[str] = ("binding",)
+    ui_color = "#e8f0fe"
+
+    def __init__(self, *, binding: Mapping[str, Any] | str | None, poll_interval: float = 600.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.binding = binding
+        self.poll_interval = poll_interval
+
+    def execute(self, context: Context) -> dict[str, Any] | None:
+        return self.read_again(context)
+
+    def read_again(self, context: Context, event: Any = None) -> dict[str, Any] | None:
+        from bapas_sop.google import form_steps
+        from bapas_sop.store.models import utcnow
+
+        if not self.binding:
+            self.log.info("This run uses the built-in forms: no Google Form to read.")
+            return None
+        binding = form_steps.FormBinding.from_dict(self.binding)  # type: ignore[arg-type]
+        now = utcnow()
+        final = now >= binding.closes_at
+        result = form_steps.collect(binding, final=final, now=now)
+        if final:
+            return result.as_dict()
+        next_read = min(now + timedelta(seconds=self.poll_interval), binding.closes_at)
+        self.log.info("Next read of Google Form %s at %s", binding.form.form_id, next_read.isoformat())
+        self.defer(trigger=DateTimeTrigger(moment=next_read), method_name="read_again")
+        return None  # not reached: defer raises
+
