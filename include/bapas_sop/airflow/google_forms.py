@@ -10,7 +10,9 @@ find every step settled.
 Between two reads the task is deferred on Airflow's own ``DateTimeTrigger``: no worker slot is
 held for the days a survey runs, and a read that fails (Google down, quota) is retried by
 Airflow's task retries without losing anything, because each read starts again from what the
-store already holds. With no binding (the run uses the built-in forms) it does nothing.
+store already holds. A read that fails while the survey is open is only logged (the next one
+catches up); the last read, after closing, must succeed, so it is left to the task's retries.
+With no binding (the run uses the built-in forms) it does nothing.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class GoogleFormCollectOperator(BaseOperator):
 
     def read_again(self, context: Context, event: Any = None) -> dict[str, Any] | None:
         from bapas_sop.google import form_steps
+        from bapas_sop.google.errors import GoogleError
         from bapas_sop.store.models import utcnow
 
         if not self.binding:
@@ -57,9 +60,19 @@ class GoogleFormCollectOperator(BaseOperator):
         binding = form_steps.FormBinding.from_dict(self.binding)  # type: ignore[arg-type]
         now = utcnow()
         final = now >= binding.closes_at
-        result = form_steps.collect(binding, final=final, now=now)
-        if final:
-            return result.as_dict()
+        try:
+            result = form_steps.collect(binding, final=final, now=now)
+        except (GoogleError, OSError) as exc:
+            # The last read must succeed (the task's retries cover it; nothing is expired before),
+            # and a wrong connection or a deleted form will not fix itself: fail now, visibly.
+            if final or not (isinstance(exc, OSError) or exc.retryable):
+                raise
+            # A passing outage during the survey (5xx, quota, network): the next read takes it all.
+            self.log.warning("Reading Google Form %s failed; trying again at the next read: %s",
+                             binding.form.form_id, exc)
+        else:
+            if final:
+                return result.as_dict()
         next_read = min(now + timedelta(seconds=self.poll_interval), binding.closes_at)
         self.log.info("Next read of Google Form %s at %s", binding.form.form_id, next_read.isoformat())
         self.defer(trigger=DateTimeTrigger(moment=next_read), method_name="read_again")
