@@ -20,9 +20,13 @@ import smtplib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import format_datetime, getaddresses
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, getaddresses
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -132,6 +136,22 @@ def enqueue(
     existing = _by_key(session, key)
     if existing is not None:
         return existing
+    return _insert_new(session, key=key, to=to, subject=subject, html=html, text=text, cc=cc,
+                       attachments=attachments)
+
+
+def _insert_new(
+    session: Session,
+    *,
+    key: str,
+    to: AddressList,
+    subject: str,
+    html: str,
+    text: str,
+    cc: AddressList | None,
+    attachments: Attachments | None,
+) -> OutboxMessage:
+    """The row for a key the caller just found missing (or, after a race, the winner's row)."""
     to_header = _address_header(to)
     if not to_header:
         raise ValueError(f"email {key!r} has no recipient")
@@ -148,14 +168,13 @@ def enqueue(
         "created_at": utcnow(),
         "message_id": message_id_for(key),
     }
-    _insert_once(session, values)
-    message = _by_key(session, key)
+    message = _insert_once(session, values) or _by_key(session, key)
     if message is None:  # pragma: no cover - the row was just inserted or found
         raise RuntimeError(f"outbox row {key!r} vanished after insert")
     return message
 
 
-def _insert_once(session: Session, values: dict[str, Any]) -> None:
+def _insert_once(session: Session, values: dict[str, Any]) -> OutboxMessage | None:
     """INSERT unless the key exists, without failing the caller's transaction on a race.
 
     ``INSERT .. ON CONFLICT (key) DO NOTHING`` (SQLite and PostgreSQL, the two databases of
@@ -168,8 +187,9 @@ def _insert_once(session: Session, values: dict[str, Any]) -> None:
         from sqlalchemy.dialects.sqlite import insert
     else:
         from sqlalchemy.dialects.postgresql import insert
-    statement = insert(OutboxMessage).values(**values)
-    session.execute(statement.on_conflict_do_nothing(index_elements=[OutboxMessage.key]))
+    statement = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=[OutboxMessage.key])
+    # The new row comes back from RETURNING; nothing comes back when another process won.
+    return session.scalars(statement.returning(OutboxMessage)).first()
 
 
 def enqueue_email(
@@ -191,7 +211,7 @@ def enqueue_email(
     if existing is not None:
         return existing
     rendered = render_email(template, context)
-    return enqueue(
+    return _insert_new(
         session,
         key=key,
         to=to,
@@ -206,7 +226,7 @@ def enqueue_email(
 # --------------------------------------------------------------------------- MIME
 
 
-def build_mime(message: OutboxMessage, sender: str) -> EmailMessage:
+def build_mime(message: OutboxMessage, sender: str) -> Message:
     """multipart/alternative (our text part, then the HTML part), inside multipart/mixed when
     there are attachments; UTF-8 headers encoded per RFC 2047; our deterministic Message-ID.
 
@@ -216,27 +236,55 @@ def build_mime(message: OutboxMessage, sender: str) -> EmailMessage:
     turns ``\\n`` into ``<br>`` in unmarked contents, runs premailer over the HTML, attaches
     any content string that happens to be an existing file path, and writes the login user
     (``@gmail.com`` appended when it has no ``@``) as ``From``.
+
+    The ``email.mime`` classes (the compat32 API), not ``EmailMessage``: the modern API parses
+    every header it is given through the header registry, which made building the message the
+    largest cost of a flush (2.5 ms of about 5 ms per email). Our headers are already known to
+    be well formed (:func:`_address_header` checked them at enqueue), so they are only encoded.
     """
-    mime = EmailMessage(policy=SMTP_POLICY)
-    mime["From"] = sender
-    mime["To"] = message.to_addr
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(message.text, "plain", _UTF8_QP))
+    body.attach(MIMEText(message.html, "html", _UTF8_QP))
+    files = (message.attachments or {}).get("files", [])
+    mime: Message = body
+    if files:
+        mime = MIMEMultipart("mixed")
+        mime.attach(body)
+        for item in files:
+            maintype, _, subtype = item["content_type"].partition("/")
+            part = MIMEBase(maintype, subtype or "octet-stream")
+            part.set_payload(item["data"])  # stored base64 already
+            part["Content-Transfer-Encoding"] = "base64"
+            filename = item["filename"]
+            part.add_header("Content-Disposition", "attachment",
+                            filename=filename if filename.isascii() else ("utf-8", "", filename))
+            mime.attach(part)
+    mime["From"] = _encoded_addresses(sender)
+    mime["To"] = _encoded_addresses(message.to_addr)
     if message.cc_addr:
-        mime["Cc"] = message.cc_addr
-    mime["Subject"] = message.subject
+        mime["Cc"] = _encoded_addresses(message.cc_addr)
+    mime["Subject"] = message.subject if message.subject.isascii() else Header(message.subject, "utf-8", header_name="Subject")
     mime["Date"] = format_datetime(datetime.now(ZoneInfo(TIMEZONE)))
     mime["Message-ID"] = message.message_id
     mime["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to robots
-    mime.set_content(message.text, charset="utf-8")
-    mime.add_alternative(message.html, subtype="html", charset="utf-8")
-    for item in (message.attachments or {}).get("files", []):
-        maintype, _, subtype = item["content_type"].partition("/")
-        mime.add_attachment(
-            base64.b64decode(item["data"]),
-            maintype=maintype,
-            subtype=subtype or "octet-stream",
-            filename=item["filename"],
-        )
     return mime
+
+
+def _utf8_quoted_printable() -> Charset:
+    """UTF-8 bodies as quoted-printable: readable in the raw message, short for Indonesian text."""
+    charset = Charset("utf-8")
+    charset.body_encoding = QP
+    return charset
+
+
+_UTF8_QP = _utf8_quoted_printable()
+
+
+def _encoded_addresses(header: str) -> str:
+    """``Nama <addr>, ...`` with any non-ASCII display name as an RFC 2047 encoded word."""
+    if header.isascii():
+        return header
+    return ", ".join(formataddr((name, addr), charset="utf-8") for name, addr in getaddresses([header]))
 
 
 # --------------------------------------------------------------------------- flush
@@ -323,22 +371,24 @@ def _audit(session: Session, action: str, message: OutboxMessage, **detail: Any)
     )
 
 
-def _mark_sent(message: OutboxMessage, refused: dict[str, Any]) -> None:
-    with session_scope() as session:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message.id)
-            .values(
-                status=SENT,
-                sent_at=utcnow(),
-                attempts=OutboxMessage.attempts + 1,
-                last_error=None,
-            )
+def _mark_sent(session: Session, message: OutboxMessage, refused: dict[str, Any]) -> None:
+    """Record one sent email and commit it at once (the caller's session, reused per batch)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id)
+        .values(
+            status=SENT,
+            sent_at=utcnow(),
+            attempts=OutboxMessage.attempts + 1,
+            last_error=None,
         )
-        detail: dict[str, Any] = {"attempt": message.attempts + 1}
-        if refused:
-            detail["refused"] = {addr: str(reply) for addr, reply in refused.items()}
-        _audit(session, "email_sent", message, **detail)
+    )
+    detail: dict[str, Any] = {"attempt": message.attempts + 1}
+    if refused:
+        detail["refused"] = {addr: str(reply) for addr, reply in refused.items()}
+    _audit(session, "email_sent", message, **detail)
+    # One commit per email: a crash between two sends leaves only the one in flight unrecorded.
+    session.commit()
 
 
 def _mark_failed(messages: Sequence[OutboxMessage], error: str, *, count_attempt: bool) -> None:
@@ -471,23 +521,24 @@ def _send_batch(
     yag: yagmail.SMTP, settings: SmtpSettings, messages: Sequence[OutboxMessage]
 ) -> tuple[int, int, str | None]:
     sent = failed = 0
-    for index, message in enumerate(messages):
-        try:
-            mime = build_mime(message, settings.sender)
-            refused = yag.smtp.send_message(
-                mime,
-                from_addr=settings.envelope_sender,
-                to_addrs=_recipients(message.to_addr, message.cc_addr),
-            )
-        except Exception as exc:  # noqa: BLE001 - recorded on the row, the batch goes on
-            error = _describe(exc)
-            _mark_failed([message], error, count_attempt=True)
-            failed += 1
-            if _connection_lost(exc) or getattr(yag.smtp, "sock", None) is None:
-                # The rest were never tried: back to the queue untouched, for the next flush.
-                _mark_failed(messages[index + 1 :], error, count_attempt=False)
-                return sent, failed, error
-        else:
-            _mark_sent(message, refused)
-            sent += 1
+    with session_scope() as records:
+        for index, message in enumerate(messages):
+            try:
+                mime = build_mime(message, settings.sender)
+                refused = yag.smtp.send_message(
+                    mime,
+                    from_addr=settings.envelope_sender,
+                    to_addrs=_recipients(message.to_addr, message.cc_addr),
+                )
+            except Exception as exc:  # noqa: BLE001 - recorded on the row, the batch goes on
+                error = _describe(exc)
+                _mark_failed([message], error, count_attempt=True)
+                failed += 1
+                if _connection_lost(exc) or getattr(yag.smtp, "sock", None) is None:
+                    # The rest were never tried: back to the queue untouched, for the next flush.
+                    _mark_failed(messages[index + 1 :], error, count_attempt=False)
+                    return sent, failed, error
+            else:
+                _mark_sent(records, message, refused)
+                sent += 1
     return sent, failed, None
