@@ -25,7 +25,8 @@ ARG UV_VERSION=0.13.9
 # Stage 1: turn uv.lock into a fully pinned requirements file with hashes.
 # `uv export --frozen` reads the lock as it is (it fails instead of re-resolving if pyproject.toml
 # and uv.lock disagree); --extra celery adds the CeleryExecutor provider with celery pinned
-# >=5.5,<5.7 (measured: celery 5.7 breaks apache-airflow-providers-celery 3.26.0);
+# >=5.5,<5.7 (measured: celery 5.7 breaks apache-airflow-providers-celery 3.26.0), redis, and
+# asyncpg (the driver of the postgresql+asyncpg URL Airflow 3.3 derives from the psycopg2 one);
 # --no-dev leaves out pytest/playwright; --no-emit-project leaves out bapas-sop itself, which is
 # installed from the source in stage 2.
 # ------------------------------------------------------------------------------------------
@@ -97,8 +98,9 @@ ENV AIRFLOW__CORE__DAGS_FOLDER=/opt/bapas/dags \
     BAPAS_VAR_DIR=/opt/airflow/bapas-var
 
 # Fail the build, not the first task, if the image is not what the lock says: the package
-# imports, WeasyPrint finds pango, and celery is the pinned 5.6 (not 5.7, not the base image's).
-RUN python -c "import bapas_sop.settings, weasyprint, celery; \
+# imports, WeasyPrint finds pango, asyncpg is there for Airflow's async engine, and celery is the
+# pinned 5.6 (not 5.7, not the base image's).
+RUN python -c "import bapas_sop.settings, weasyprint, celery, asyncpg; \
 from importlib.metadata import version; \
 assert version('apache-airflow') == '3.3.2', version('apache-airflow'); \
 assert celery.__version__.startswith(('5.5.', '5.6.')), celery.__version__; \

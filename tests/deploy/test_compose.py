@@ -273,18 +273,21 @@ def test_celery_executor_with_redis_broker_and_postgres_for_both_databases(compo
     assert services["redis"]["image"].startswith("redis:")
 
 
-def test_async_database_url_needs_no_driver_the_lock_lacks(compose):
-    """Airflow 3.3 derives postgresql+asyncpg from the sync URL unless told otherwise; without
-    asyncpg in the image every component fails at start."""
+def test_async_database_driver_is_locked(compose):
+    """Airflow 3.3 derives an async URL (postgresql+asyncpg) from the sync one; without asyncpg
+    in the image every component fails at start. The image installs the celery extra of the
+    lock, so asyncpg must be in it, and the compose file must not turn the async engine off."""
     lock = tomllib.loads((ROOT / "uv.lock").read_text())
-    locked = {p["name"] for p in lock["package"]}
+    project = next(p for p in lock["package"] if p["name"] == "bapas-sop")
+    celery_extra = {d["name"] for d in project["optional-dependencies"]["celery"]}
+    assert "asyncpg" in celery_extra, "asyncpg must be locked in the celery extra (the image installs it)"
+    assert "asyncpg" in {p["name"] for p in lock["package"]}
     for name in AIRFLOW_SERVICES:
         env = env_of(compose["services"][name])
         async_url = env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC")
-        if "asyncpg" in locked:
-            continue
-        assert async_url is not None, f"{name}: set AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC (asyncpg is not locked)"
-        assert async_url == "" or "+asyncpg" not in async_url, name
+        assert async_url is None or async_url.startswith("postgresql+asyncpg://"), (
+            f"{name}: leave the async URL to Airflow (it derives postgresql+asyncpg), got {async_url!r}"
+        )
 
 
 def test_compose_env_mirrors_what_devstack_gives_the_processes(raw, tmp_path):

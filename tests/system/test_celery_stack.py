@@ -89,12 +89,6 @@ def redis_database(owner: str) -> Iterator[int]:
         client.close()
 
 
-def _has_async_pg_driver() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("asyncpg") is not None
-
-
 def services_or_skip() -> None:
     missing = []
     try:
@@ -165,11 +159,6 @@ def celery_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemSta
                 "AIRFLOW__OPERATORS__DEFAULT_QUEUE": f"bapas-{run}",
                 # A task sent to a worker that died before starting it is sent again.
                 "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "180",
-                # Airflow 3.3 derives an async URL (postgresql+asyncpg) from the sync one and
-                # fails at start when asyncpg is missing; the lock has only psycopg2. Empty turns
-                # the async engine off: only multi-team, the dag-run "wait" endpoint and the
-                # task/asset state stores use it, none of which bapas-sop does.
-                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": "" if not _has_async_pg_driver() else f"{pg}/{airflow_db}".replace("+psycopg2", "+asyncpg"),
             },
         )
 
