@@ -92,12 +92,12 @@ with DAG(
         google = GoogleFormCollectOperator(
             task_id="kumpulkan_jawaban_google",
             binding=XComArg(kunci.operator, key=GOOGLE_BINDING),
-            poll_interval=600.0,
             # The last read must succeed before the ballots close: ride out an hour of Google outage.
             retries=6,
             retry_delay=timedelta(minutes=10),
-            doc_md="Hanya bila survei memakai Google Forms: jawaban dibaca tiap 10 menit dan dicatat sebagai suara "
-                   "pemiliknya; saat ditutup, formulir berhenti menerima jawaban dan dibaca sekali lagi seluruhnya.",
+            doc_md="Hanya bila survei memakai Google Forms: jawaban dibaca berkala (tiap 10 menit, "
+                   "`[google] forms_poll_seconds`) dan dicatat sebagai suara pemiliknya; saat ditutup, formulir "
+                   "berhenti menerima jawaban dan dibaca sekali lagi seluruhnya.",
         )
         suara = FormResponseSensor.partial(
             task_id="tunggu_suara",

@@ -29,7 +29,7 @@ from bapas_sop.forms.spec import FormSpec, Validation
 from bapas_sop.mail.outbox import enqueue_email
 from bapas_sop.policy import StepPolicy
 from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import FormRequest, FormResponse, utcnow
+from bapas_sop.store.models import AuditEvent, FormRequest, FormResponse, utcnow
 from bapas_sop.textid import format_datetime_id
 
 OPEN = "open"
@@ -362,8 +362,9 @@ def record_answer(
     """Bring in an answer given on another system (already checked there or by the caller).
 
     The answer counts as the assignee's own: the external system identified them (a Google
-    Form's personal token). Returns ``saved``, ``already`` (this or another answer is in) or
-    ``closed`` (the step expired first: the answer is kept in the audit trail, not counted).
+    Form's personal token). Returns ``saved``, ``already`` (this or another answer is in, or
+    this late answer was already kept) or ``closed`` (the step expired first: the answer is
+    kept in the audit trail, not counted).
     """
     with session_scope() as session:
         request = session.scalar(select(FormRequest).where(FormRequest.key == key))
@@ -372,6 +373,11 @@ def record_answer(
         if request.status == ANSWERED:
             return "already"
         if request.status != OPEN:
+            late = session.scalars(
+                select(AuditEvent.detail).where(AuditEvent.subject == key, AuditEvent.action == "answer_too_late")
+            ).all()
+            if any(d.get("link_id") == link_id for d in late):
+                return "already"  # read again by a later pass: kept once
             audit.record(session, actor=request.assignee_nip or request.assignee_email, action="answer_too_late",
                          subject=key, dag_id=request.dag_id, run_id=request.run_id, answer=dict(values),
                          channel=channel, link_id=link_id, answered_at=answered_at.isoformat())

@@ -269,6 +269,24 @@ def test_attachments_are_kept_in_the_row(
     assert "Pesan nomor 0" in message.text
 
 
+def test_a_large_attachment_arrives_intact_in_short_lines(
+    smtp: SmtpSettings, smtp_server: DevSmtp
+) -> None:
+    import os
+
+    chart = b"\x89PNG\r\n\x1a\n" + os.urandom(60_000)  # a results chart, about 60 KB
+    _queue(1, attachments={"hasil-peterpan-2026-Q3.png": chart, "Laporan Gaji UMR — Juli.pdf": b"%PDF-1.4"})
+
+    assert flush(smtp).sent == 1
+
+    [key] = mailbox.Maildir(smtp_server.maildir).keys()
+    raw = mailbox.Maildir(smtp_server.maildir).get_bytes(key)
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998  # SMTP's line limit (RFC 5322)
+    mime = BytesParser(policy=policy.default).parsebytes(raw)
+    files = {part.get_filename(): part.get_content() for part in mime.iter_attachments()}
+    assert files == {"hasil-peterpan-2026-Q3.png": chart, "Laporan Gaji UMR — Juli.pdf": b"%PDF-1.4"}
+
+
 def test_concurrent_enqueue_of_one_key_keeps_one_row(project: Path) -> None:
     key = "yanpatmas/run-1/ulp/keluhan@warga.example/ack"
     first_done, second_started = threading.Event(), threading.Event()

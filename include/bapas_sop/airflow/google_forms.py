@@ -28,20 +28,26 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
+MIN_DEFERRAL = timedelta(seconds=30)
+DEFAULT_POLL_SECONDS = 600.0
+
+
 class GoogleFormCollectOperator(BaseOperator):
     """Reads a Google Form into its human steps until it closes; returns the last pass.
 
     :param binding: a :class:`~bapas_sop.google.form_steps.FormBinding` as a dict (templated,
         usually an XCom), or None/empty when the run does not use Google Forms.
-    :param poll_interval: seconds between two reads (each read is one ``forms.get`` plus one
-        ``responses.list`` per page: a 10-minute interval over a week is ~2,000 requests,
-        far inside the Forms API's per-minute quota).
+    :param poll_interval: seconds between two reads; None (the default) takes
+        ``[google] forms_poll_seconds`` from the office configuration at run time (600). Each
+        read is one ``forms.get`` plus one ``responses.list`` per page: a 10-minute interval
+        over a week is ~2,000 requests, far inside the Forms API's per-minute quota.
     """
 
     template_fields: Sequence[str] = ("binding",)
     ui_color = "#e8f0fe"
 
-    def __init__(self, *, binding: Mapping[str, Any] | str | None, poll_interval: float = 600.0, **kwargs: Any) -> None:
+    def __init__(self, *, binding: Mapping[str, Any] | str | None, poll_interval: float | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.binding = binding
         self.poll_interval = poll_interval
@@ -73,8 +79,19 @@ class GoogleFormCollectOperator(BaseOperator):
         else:
             if final:
                 return result.as_dict()
-        next_read = min(now + timedelta(seconds=self.poll_interval), binding.closes_at)
+        # The next read at the poll interval or at closing, whichever is first, but never within
+        # seconds of this one: a trigger that fires right after a worker deferred can get its
+        # task marked failed (apache/airflow#72716), and a read just past closing is still final.
+        poll = timedelta(seconds=self._poll_seconds())
+        next_read = max(min(now + poll, binding.closes_at), now + min(poll, MIN_DEFERRAL))
         self.log.info("Next read of Google Form %s at %s", binding.form.form_id, next_read.isoformat())
         self.defer(trigger=DateTimeTrigger(moment=next_read), method_name="read_again")
         return None  # not reached: defer raises
+
+    def _poll_seconds(self) -> float:
+        if self.poll_interval is not None:
+            return float(self.poll_interval)
+        from bapas_sop.settings import get_settings
+
+        return float(get_settings().config.get("google", {}).get("forms_poll_seconds", DEFAULT_POLL_SECONDS))
 

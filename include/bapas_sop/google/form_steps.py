@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "google_forms"
 LINK_PREFIX = "google:"
+STARTED = "google_form_started"
 CREATED = "google_form_created"
 SHARED = "google_form_shared"
 REJECTED = "google_response_rejected"
@@ -78,29 +79,35 @@ def create_form(
     ``editors`` get edit rights through Drive (no Google notification: our own email tells
     them); an address Drive refuses (no Google account) is reported, the others still shared.
     """
-    with session_scope() as session:
-        recorded = {
-            e.action: e.detail for e in session.scalars(
-                select(AuditEvent).where(AuditEvent.subject == subject, AuditEvent.action.in_((CREATED, SHARED)),
-                                         AuditEvent.run_id == run_id)
-            )
-        }
+    recorded = _recorded(subject, run_id)
     if CREATED in recorded:
         created = CreatedForm.from_dict(recorded[CREATED]["form"])
         log.info("Google Form %s of this run already exists; not creating another", created.form_id)
     else:
         backend = backend or GoogleFormsBackend.from_connection()
-        created = backend.create_form(get_form(spec_name), title=title, context=context)
-        # Recorded before sharing: a retry after a failed share must not create a second form.
+
+        def started(form_id: str) -> None:
+            # Recorded the moment the form exists: a retry after a failed fill or publish
+            # finishes this form instead of leaving it behind and creating a second one.
+            with session_scope() as session:
+                audit.record(session, actor="system", action=STARTED, subject=subject, dag_id=dag_id,
+                             run_id=run_id, form_id=form_id)
+
+        resume = recorded.get(STARTED, {}).get("form_id")
+        created = backend.create_form(get_form(spec_name), title=title, context=context,
+                                      on_created=started, resume_form_id=resume)
         with session_scope() as session:
             audit.record(session, actor="system", action=CREATED, subject=subject, dag_id=dag_id, run_id=run_id,
                          form=created.to_dict())
     result: dict[str, Any] = {
         "form": created.to_dict(), "edit_url": edit_url(created.form_id), "shared": [], "share_failed": {},
     }
-    if SHARED in recorded:
-        result.update(shared=recorded[SHARED]["shared"], share_failed=recorded[SHARED]["share_failed"])
+    earlier = recorded.get(SHARED)
+    if earlier is not None and not earlier["share_failed"]:
+        result.update(shared=earlier["shared"], share_failed={})
     elif editors:
+        # First time, or a retry after some addresses failed (sharing again adds nothing for
+        # those who already have access).
         result.update(_share(created.form_id, editors, sharing))
         with session_scope() as session:
             audit.record(session, actor="system", action=SHARED, subject=subject, dag_id=dag_id, run_id=run_id,
@@ -108,10 +115,20 @@ def create_form(
     return result
 
 
+def _recorded(subject: str, run_id: str) -> dict[str, dict[str, Any]]:
+    """The latest creation, start and sharing events of this run's form."""
+    with session_scope() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.subject == subject, AuditEvent.action.in_((STARTED, CREATED, SHARED)),
+                                     AuditEvent.run_id == run_id).order_by(AuditEvent.id)
+        ).all()
+        return {e.action: dict(e.detail) for e in events}
+
+
 def _share(form_id: str, editors: Sequence[str], sharing: Any) -> dict[str, Any]:
     """Edit rights for ``editors``. Sharing is a convenience (the votes do not depend on it):
     when Drive refuses altogether, the survey goes on and the refusal is reported."""
-    from bapas_sop.google.errors import GoogleApiError, GoogleConfigError
+    from bapas_sop.google.errors import GoogleError
 
     try:
         if sharing is None:
@@ -119,7 +136,7 @@ def _share(form_id: str, editors: Sequence[str], sharing: Any) -> dict[str, Any]
 
             sharing = DriveSharing.from_connection()
         shared = sharing.share(form_id, list(editors), role="writer", notify=False)
-    except (GoogleApiError, GoogleConfigError) as exc:
+    except GoogleError as exc:
         log.error("Google Form %s could not be shared: %s", form_id, exc)
         reason = getattr(exc, "hint", None) or str(exc)
         return {"shared": [], "share_failed": {email: reason for email in editors}}
@@ -250,7 +267,10 @@ def collect(
     if final:
         result.expired = humantask.expire_now(keys, now=now)
         with session_scope() as session:
-            if not audit.has_event(session, binding.subject, CLOSED):
+            closed = session.scalars(
+                select(AuditEvent.detail).where(AuditEvent.subject == binding.subject, AuditEvent.action == CLOSED)
+            ).all()
+            if not any(d.get("form_id") == binding.form.form_id for d in closed):  # a repeated survey has its own form
                 audit.record(session, actor="system", action=CLOSED, subject=binding.subject,
                              form_id=binding.form.form_id, counted=len(already) + len(result.counted),
                              expired=len(result.expired), too_late=result.too_late)

@@ -411,6 +411,8 @@ class GoogleFormsBackend:
         description: str | None = None,
         per_person_token: bool = True,
         context: Mapping[str, Any] | None = None,
+        on_created: Callable[[str], None] | None = None,
+        resume_form_id: str | None = None,
     ) -> CreatedForm:
         """Create, fill (one batchUpdate) and publish a form for ``spec``; three requests.
 
@@ -418,6 +420,11 @@ class GoogleFormsBackend:
         ``choices_from`` fields (e.g. the Peterpan candidates). The spec is turned into
         requests before anything is sent, so a spec Google cannot take fails without
         leaving an empty form behind.
+
+        ``on_created(form_id)`` is called as soon as the form exists, so that the caller can
+        record it; a retry after a failed fill or publish then passes ``resume_form_id`` and
+        finishes that form (filling it only if the earlier batch did not land) instead of
+        leaving it behind and creating a second one.
         """
         requests = batch_update_requests(
             spec,
@@ -425,10 +432,47 @@ class GoogleFormsBackend:
             per_person_token=per_person_token,
             context=context,
         )
-        created = self.caller.execute(
-            self._forms.create(body={"info": {"title": title}}, unpublished=True), operation="forms.create"
+        if resume_form_id:
+            form_id = resume_form_id
+            created = self.get_form(form_id)
+            log.info("resuming Google Form %s created by an earlier try", form_id)
+        else:
+            created = self.caller.execute(
+                self._forms.create(body={"info": {"title": title}}, unpublished=True), operation="forms.create"
+            )
+            form_id = created["formId"]
+            if on_created is not None:
+                on_created(form_id)
+        if created.get("items"):  # the earlier try's batch landed (a batch is all-or-nothing)
+            layout = layout_from_form(spec, created)
+            question_ids = dict(layout.question_ids)
+            token_item_id, token_question_id = layout.token_item_id, layout.token_question_id
+        else:
+            question_ids, token_item_id, token_question_id = self._fill(form_id, spec, requests, per_person_token)
+        state = self.publish(form_id)
+        if not state.published or not state.accepting_responses:
+            raise FormNotPublishedError(
+                f"forms.setPublishSettings on {form_id} returned {state}; the form cannot take responses.",
+                hint=f"Formulir Google '{title}' {state.describe()}. Terbitkan manual di Google Forms "
+                "(tombol Terbitkan/Publish), lalu lanjutkan tugas ini.",
+                operation="forms.setPublishSettings",
+            )
+        responder_uri = created.get("responderUri") or self.get_form(form_id).get("responderUri", "")
+        log.info("Google Form %s created and published (%s)", form_id, self.stats.summary())
+        return CreatedForm(
+            form_id=form_id,
+            responder_uri=responder_uri,
+            token_item_id=token_item_id,
+            token_question_id=token_question_id,
+            question_ids=question_ids,
+            title=title,
+            publish_state=state,
         )
-        form_id = created["formId"]
+
+    def _fill(
+        self, form_id: str, spec: FormSpec, requests: list[dict[str, Any]], per_person_token: bool
+    ) -> tuple[dict[str, str], str | None, str | None]:
+        """The one batchUpdate; returns where each field landed and the token question."""
         try:
             reply = self.caller.execute(
                 self._forms.batchUpdate(formId=form_id, body={"requests": requests}),
@@ -453,25 +497,7 @@ class GoogleFormsBackend:
             token_reply = item_replies[-1]
             token_item_id = token_reply["itemId"]
             token_question_id = token_reply["questionId"][0]
-        state = self.publish(form_id)
-        if not state.published or not state.accepting_responses:
-            raise FormNotPublishedError(
-                f"forms.setPublishSettings on {form_id} returned {state}; the form cannot take responses.",
-                hint=f"Formulir Google '{title}' {state.describe()}. Terbitkan manual di Google Forms "
-                "(tombol Terbitkan/Publish), lalu lanjutkan tugas ini.",
-                operation="forms.setPublishSettings",
-            )
-        responder_uri = created.get("responderUri") or self.get_form(form_id).get("responderUri", "")
-        log.info("Google Form %s created and published (%s)", form_id, self.stats.summary())
-        return CreatedForm(
-            form_id=form_id,
-            responder_uri=responder_uri,
-            token_item_id=token_item_id,
-            token_question_id=token_question_id,
-            question_ids=question_ids,
-            title=title,
-            publish_state=state,
-        )
+        return question_ids, token_item_id, token_question_id
 
     def publish(self, form_id: str, *, accepting_responses: bool = True) -> PublishState:
         """Publish the form (``accepting_responses=False`` closes it but keeps it visible)."""

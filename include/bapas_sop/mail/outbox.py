@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.charset import QP, Charset
+from email.encoders import encode_base64
 from email.header import Header
 from email.message import Message
 from email.mime.base import MIMEBase
@@ -253,8 +254,8 @@ def build_mime(message: OutboxMessage, sender: str) -> Message:
         for item in files:
             maintype, _, subtype = item["content_type"].partition("/")
             part = MIMEBase(maintype, subtype or "octet-stream")
-            part.set_payload(item["data"])  # stored base64 already
-            part["Content-Transfer-Encoding"] = "base64"
+            part.set_payload(base64.b64decode(item["data"]))
+            encode_base64(part)  # in 76-character lines: SMTP refuses lines over 998
             filename = item["filename"]
             part.add_header("Content-Disposition", "attachment",
                             filename=filename if filename.isascii() else ("utf-8", "", filename))
