@@ -40,7 +40,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import google.auth.credentials
@@ -498,3 +498,55 @@ def service_from_connection(
         return build_service(api, version, api_key=conn.api_key, http=http, endpoint=endpoint)
     credentials = conn.credentials(needs, purpose=purpose)
     return build_service(api, version, credentials=credentials, http=http, endpoint=endpoint)
+
+
+class GoogleClient:
+    """What every Google backend shares: built from a Connection, each request through an
+    :class:`~bapas_sop.google.calls.ApiCaller` (retries, counting, Indonesian errors).
+
+    A backend names its API (``API``, ``VERSION``), the scopes it needs (``NEEDS``), what it is
+    for in messages (``PURPOSE``) and which connection it uses by default (``CONNECTION``:
+    ``"google"`` or ``"youtube"``); it sets ``self.caller`` in ``__init__(service, *, retry,
+    conn_id)``.
+    """
+
+    API: ClassVar[str]
+    VERSION: ClassVar[str]
+    NEEDS: ClassVar[Sequence[ScopeNeed]]
+    PURPOSE: ClassVar[str]
+    CONNECTION: ClassVar[str] = "google"
+    caller: Any
+
+    @classmethod
+    def api_key_ok(cls, conn: GoogleConnection) -> bool:
+        """Whether an API key may stand in for account credentials here."""
+        return False
+
+    @classmethod
+    def endpoint_for(cls, endpoint: str | None, conn: GoogleConnection) -> str | None:
+        """The API root to build against (None: the connection's, else Google's)."""
+        return endpoint
+
+    @classmethod
+    def from_connection(
+        cls,
+        conn_id: str | None = None,
+        *,
+        conn: GoogleConnection | None = None,
+        retry: Any = None,
+        endpoint: str | None = None,
+    ) -> Self:
+        """The backend for an Airflow Connection (default id per ``CONNECTION``)."""
+        from bapas_sop.google.calls import RetryPolicy
+
+        conn = conn or google_connection(conn_id, api=cls.CONNECTION)
+        service = service_from_connection(
+            cls.API, cls.VERSION, cls.NEEDS, conn=conn, purpose=cls.PURPOSE,
+            api_key_ok=cls.api_key_ok(conn), endpoint=cls.endpoint_for(endpoint, conn),
+        )
+        return cls(service, retry=retry or RetryPolicy(num_retries_default(conn)), conn_id=conn.conn_id)  # type: ignore[call-arg]
+
+    @property
+    def stats(self) -> Any:
+        """Requests and retries so far (for logs and quota accounting)."""
+        return self.caller.stats

@@ -43,14 +43,8 @@ from typing import Any
 
 from googleapiclient.errors import HttpError
 
-from bapas_sop.google.calls import ApiCaller, CallStats, RetryPolicy
-from bapas_sop.google.credentials import (
-    DRIVE_NEEDS,
-    GoogleConnection,
-    google_connection,
-    num_retries_default,
-    service_from_connection,
-)
+from bapas_sop.google.calls import ApiCaller, RetryPolicy
+from bapas_sop.google.credentials import DRIVE_NEEDS, GoogleClient, GoogleConnection
 from bapas_sop.google.errors import (
     ErrorDetail,
     GoogleCredentialsError,
@@ -142,11 +136,13 @@ class ShareResult:
         }
 
 
-class DriveSharing:
+class DriveSharing(GoogleClient):
     """Shares Drive files (the forms we created) with people, once each.
 
     ``service`` is a built ``drive v3`` Resource; use :meth:`from_connection` in tasks.
     """
+
+    API, VERSION, NEEDS, PURPOSE = "drive", "v3", DRIVE_NEEDS, "Google Drive"
 
     def __init__(self, service: Any, *, retry: RetryPolicy | None = None, conn_id: str | None = None) -> None:
         self._permissions = service.permissions()
@@ -154,31 +150,9 @@ class DriveSharing:
         self.conn_id = conn_id
 
     @classmethod
-    def from_connection(
-        cls,
-        conn_id: str | None = None,
-        *,
-        conn: GoogleConnection | None = None,
-        retry: RetryPolicy | None = None,
-        endpoint: str | None = None,
-    ) -> DriveSharing:
-        """From the Airflow Connection (service account or OAuth; an API key cannot share).
-
-        ``endpoint`` (else the connection's) is an API root; ``drive/v3/`` is appended.
-        A connection that lists scopes without ``drive.file`` or ``drive`` is refused here,
-        before any request.
-        """
-        conn = conn or google_connection(conn_id)
-        service = service_from_connection(
-            "drive", "v3", DRIVE_NEEDS, conn=conn, purpose="Google Drive",
-            endpoint=drive_endpoint(endpoint or conn.endpoint),
-        )
-        return cls(service, retry=retry or RetryPolicy(num_retries_default(conn)), conn_id=conn.conn_id)
-
-    @property
-    def stats(self) -> CallStats:
-        """Requests and retries so far (for logs and quota accounting)."""
-        return self.caller.stats
+    def endpoint_for(cls, endpoint: str | None, conn: GoogleConnection) -> str | None:
+        """Drive's root includes ``drive/v3/``, which the client drops for an ``api_endpoint``."""
+        return drive_endpoint(endpoint or conn.endpoint)
 
     # --- reading -----------------------------------------------------------------------------
 

@@ -40,14 +40,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bapas_sop.forms.spec import Field, FormSpec, Kind
-from bapas_sop.google.calls import ApiCaller, CallStats, RetryPolicy
-from bapas_sop.google.credentials import (
-    FORMS_NEEDS,
-    GoogleConnection,
-    google_connection,
-    num_retries_default,
-    service_from_connection,
-)
+from bapas_sop.google.calls import ApiCaller, RetryPolicy
+from bapas_sop.google.credentials import FORMS_NEEDS, GoogleClient
 from bapas_sop.google.errors import FormNotPublishedError, GoogleApiError
 from bapas_sop.google.timefmt import parse_rfc3339, to_rfc3339
 
@@ -360,13 +354,15 @@ def batch_update_requests(
 # --- the backend -------------------------------------------------------------------------------
 
 
-class GoogleFormsBackend:
+class GoogleFormsBackend(GoogleClient):
     """Creates, publishes and reads Google Forms for FormSpecs.
 
     ``service`` is a built ``forms v1`` Resource (see :func:`build_service`); use
     :meth:`from_connection` in tasks. ``page_size`` None lets Google choose (up to 5,000
     responses per page: usually one request per read).
     """
+
+    API, VERSION, NEEDS, PURPOSE = "forms", "v1", FORMS_NEEDS, "Google Forms"
 
     def __init__(
         self,
@@ -379,27 +375,6 @@ class GoogleFormsBackend:
         self._forms = service.forms()
         self.caller = ApiCaller(retry, conn_id=conn_id)
         self.page_size = page_size
-
-    @classmethod
-    def from_connection(
-        cls,
-        conn_id: str | None = None,
-        *,
-        conn: GoogleConnection | None = None,
-        retry: RetryPolicy | None = None,
-        endpoint: str | None = None,
-    ) -> GoogleFormsBackend:
-        """From the Airflow Connection (service account or OAuth; an API key cannot do Forms)."""
-        conn = conn or google_connection(conn_id)
-        service = service_from_connection(
-            "forms", "v1", FORMS_NEEDS, conn=conn, purpose="Google Forms", endpoint=endpoint
-        )
-        return cls(service, retry=retry or RetryPolicy(num_retries_default(conn)), conn_id=conn.conn_id)
-
-    @property
-    def stats(self) -> CallStats:
-        """Requests and retries so far (for logs and quota accounting)."""
-        return self.caller.stats
 
     # --- create ----------------------------------------------------------------------------
 

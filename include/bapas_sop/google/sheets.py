@@ -26,14 +26,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bapas_sop.google.calls import ApiCaller, CallStats, RetryPolicy
-from bapas_sop.google.credentials import (
-    SHEETS_NEEDS,
-    GoogleConnection,
-    google_connection,
-    num_retries_default,
-    service_from_connection,
-)
+from bapas_sop.google.calls import ApiCaller, RetryPolicy
+from bapas_sop.google.credentials import SHEETS_NEEDS, GoogleClient, GoogleConnection
 from bapas_sop.tables import Column, LoadResult, load_table
 
 _A1_START = re.compile(r"^\$?[A-Za-z]*\$?(\d+)")
@@ -71,34 +65,19 @@ def first_row_of(a1_range: str) -> int:
     return int(match.group(1)) if match else 1
 
 
-class SheetsReader:
+class SheetsReader(GoogleClient):
     """Reads ranges of spreadsheets for validated loading; one request per read."""
+
+    API, VERSION, NEEDS, PURPOSE = "sheets", "v4", SHEETS_NEEDS, "Google Sheets"
 
     def __init__(self, service: Any, *, retry: RetryPolicy | None = None, conn_id: str | None = None) -> None:
         self._values = service.spreadsheets().values()
         self.caller = ApiCaller(retry, conn_id=conn_id)
 
     @classmethod
-    def from_connection(
-        cls,
-        conn_id: str | None = None,
-        *,
-        conn: GoogleConnection | None = None,
-        retry: RetryPolicy | None = None,
-        endpoint: str | None = None,
-    ) -> SheetsReader:
-        """From the Airflow Connection: account credentials, or an API key for a link-shared sheet."""
-        conn = conn or google_connection(conn_id)
-        service = service_from_connection(
-            "sheets", "v4", SHEETS_NEEDS, conn=conn, purpose="Google Sheets",
-            api_key_ok=not conn.has_oauth, endpoint=endpoint,
-        )
-        return cls(service, retry=retry or RetryPolicy(num_retries_default(conn)), conn_id=conn.conn_id)
-
-    @property
-    def stats(self) -> CallStats:
-        """Requests and retries so far (for logs and quota accounting)."""
-        return self.caller.stats
+    def api_key_ok(cls, conn: GoogleConnection) -> bool:
+        """An API key reads a sheet shared as "anyone with the link", when no account is given."""
+        return not conn.has_oauth
 
     def read_values(self, spreadsheet_id: str, range_: str) -> tuple[str, list[list[Any]]]:
         """The range as Google reports it (e.g. ``Pegawai!A1:K20``) and its rows of formatted values."""

@@ -22,14 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bapas_sop.google.calls import ApiCaller, CallStats, RetryPolicy
-from bapas_sop.google.credentials import (
-    YOUTUBE_NEEDS,
-    GoogleConnection,
-    google_connection,
-    num_retries_default,
-    service_from_connection,
-)
+from bapas_sop.google.calls import ApiCaller, RetryPolicy
+from bapas_sop.google.credentials import YOUTUBE_NEEDS, GoogleClient, GoogleConnection
 from bapas_sop.google.errors import GoogleNotFoundError
 from bapas_sop.google.timefmt import parse_rfc3339
 
@@ -73,7 +67,7 @@ def _aware(name: str, dt: datetime) -> datetime:
     return dt.astimezone(UTC)
 
 
-class YouTubeBackend:
+class YouTubeBackend(GoogleClient):
     """Reads a channel's uploads for the weekly check; counts every request (= quota units).
 
     ``lookback`` lets paging continue that far past ``published_after`` before stopping:
@@ -81,6 +75,9 @@ class YouTubeBackend:
     and published later (scheduled, premiere) sits further down than its publish time
     suggests. A week is generous and, at 50 items a page, rarely costs a request.
     """
+
+    API, VERSION, NEEDS, PURPOSE = "youtube", "v3", YOUTUBE_NEEDS, "YouTube"
+    CONNECTION = "youtube"
 
     def __init__(
         self,
@@ -100,25 +97,9 @@ class YouTubeBackend:
         self._uploads: dict[str, str] = {}
 
     @classmethod
-    def from_connection(
-        cls,
-        conn_id: str | None = None,
-        *,
-        conn: GoogleConnection | None = None,
-        retry: RetryPolicy | None = None,
-        endpoint: str | None = None,
-    ) -> YouTubeBackend:
-        """From the Airflow Connection: its ``api_key`` if any, else its account credentials."""
-        conn = conn or google_connection(conn_id, api="youtube")
-        service = service_from_connection(
-            "youtube", "v3", YOUTUBE_NEEDS, conn=conn, purpose="YouTube", api_key_ok=True, endpoint=endpoint
-        )
-        return cls(service, retry=retry or RetryPolicy(num_retries_default(conn)), conn_id=conn.conn_id)
-
-    @property
-    def stats(self) -> CallStats:
-        """Requests and retries so far (for logs and quota accounting)."""
-        return self.caller.stats
+    def api_key_ok(cls, conn: GoogleConnection) -> bool:
+        """Public channel data: the connection's ``api_key`` if any, else its account."""
+        return True
 
     @property
     def quota_units(self) -> int:
