@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bapas_sop import audit
 from bapas_sop.directory import Directory, Person, get_directory
@@ -458,6 +458,28 @@ def poll(key: str, *, now: datetime | None = None) -> dict[str, Any]:
         if request.status == OPEN and now >= request.expires_at:
             _expire(session, request, now)
         return _outcome(request)
+
+
+def poll_many(keys: list[str] | tuple[str, ...], *, now: datetime | None = None) -> dict[str, dict[str, Any]]:
+    """:func:`poll` for many steps in one query (the triggerer's shared reader)."""
+    now = now or utcnow()
+    with session_scope() as session:
+        requests = {
+            r.key: r for r in session.scalars(
+                select(FormRequest).where(FormRequest.key.in_(keys))
+                .options(selectinload(FormRequest.responses))
+            )
+        }
+        outcomes = {}
+        for key in keys:
+            request = requests.get(key)
+            if request is None:
+                outcomes[key] = {"status": "missing", "key": key}
+                continue
+            if request.status == OPEN and now >= request.expires_at:
+                _expire(session, request, now)
+            outcomes[key] = _outcome(request)
+        return outcomes
 
 
 def _outcome(request: FormRequest) -> dict[str, Any]:

@@ -39,7 +39,8 @@ class FormResponseSensor(BaseSensorOperator):
     fails with a message saying who did not answer.
 
     :param request_key: key of the form request to wait for (templated).
-    :param poll_interval: seconds between two reads of the store.
+    :param poll_interval: the longest time between two reads of the step (in the triggerer one
+        query reads every waiting step at once, so a short interval costs nothing per step).
     :param start_from_trigger: start in the triggerer without a worker (default True).
     """
 
@@ -58,7 +59,7 @@ class FormResponseSensor(BaseSensorOperator):
         self,
         *,
         request_key: str,
-        poll_interval: float = 2.0,
+        poll_interval: float = 0.5,
         start_from_trigger: bool = True,
         **kwargs: Any,
     ) -> None:
