@@ -37,7 +37,8 @@ Faults are programmable: :meth:`FakeGoogle.fail_next` (the next N calls answer 4
 and seeded with :meth:`FakeGoogle.grant` (a share made by hand); Google's sharing mails (when
 ``sendNotificationEmail`` is true) are recorded in ``drive_notifications``.
 Every request is recorded (method, path, query, body, operation, status) so tests can assert
-exactly which calls, and how many, were made.
+exactly which calls, and how many, were made; :attr:`FakeGoogle.on_request`, when set, is
+called with each recorded request before it is answered.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -255,6 +256,9 @@ class FakeGoogle:
         self.tokens: dict[str, frozenset[str]] = {}
         self.refresh_grants: dict[str, frozenset[str]] = {}
         self.youtube_units = 0
+        #: Called with each request once it is recorded, in the server's thread and before the
+        #: answer is sent (a scenario moves its clock on after a given call). None: nothing.
+        self.on_request: Callable[[Recorded], None] | None = None
         self._faults: list[_Fault] = []
         self._auth_fault: str | None = None
         self._token_error: str | None = None
@@ -515,11 +519,14 @@ class FakeGoogle:
                     result = route(query, parsed, path)
         except _Reply as reply:
             status, result = reply.status, reply.body
+        recorded = Recorded(
+            method, unquote(path), query, parsed, operation, status,
+            {k: v for k, v in headers.items() if k in ("authorization", "content-type")},
+        )
         with self._lock:
-            self.requests.append(Recorded(
-                method, unquote(path), query, parsed, operation, status,
-                {k: v for k, v in headers.items() if k in ("authorization", "content-type")},
-            ))
+            self.requests.append(recorded)
+        if self.on_request is not None:
+            self.on_request(recorded)
         return status, result, operation
 
     def _route(self, method: str, path: str) -> tuple[str, Any]:

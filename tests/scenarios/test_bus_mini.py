@@ -1,19 +1,22 @@
-"""Bus Mini end to end: a week under ``dag.test()``, the forms answered by email, YouTube faked.
+"""Bus Mini end to end: a week under ``dag.test()``, the forms answered by email, YouTube on
+the local fake of Google.
 
-``bapas_sop.google.youtube.recent_uploads`` (the YouTube client of the Google backends) is
-replaced by a function that returns what the channel would: this week's video in the first
-scenario, only last week's in the second, where the week ends without an upload (reminder,
-then escalation to the Ketua Humas). The reschedule-mode check looks every half second here.
+The upload check is the real one: ``YouTubeBackend.from_connection()`` with the office's
+``google_default`` connection (an API key, enough for a public channel, and the fake as
+endpoint), the real google-api-python-client speaking HTTP to ``tests/google/fake_google.py``.
+The channel has this week's video in the first scenario; in the second only last week's, and
+the week ends without an upload (reminder, then escalation to the Ketua Humas), YouTube
+answering 503 at the first look. In the third there is no YouTube connection at all: Tim
+Humas confirms the upload on a form. The reschedule-mode check looks every half second here.
 """
 
 from __future__ import annotations
 
-import importlib
+import itertools
 import sys
-import types
 from collections import Counter
 from datetime import datetime, timedelta
-from types import SimpleNamespace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,11 +35,19 @@ from .support import (
 )
 from .test_peterpan import ACTIVE, VOTERS, _email_of, _nip_of, attachments_of, pdf_text
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "google"))
+from fake_google import API_KEY, FakeGoogle, Recorded, connection_json  # noqa: E402
+
 RUN_TIMEOUT = 400
 INDRA = "198301172008011004"  # Ketua Humas
 MAYA = "199407062018122002"  # Tim Humas (team head for the steps)
 LESTARI = "199304042017122006"  # Tim Humas
 CHANNEL = "UCbapasJambiTest000000000"
+UPLOADS = "UU" + CHANNEL[2:]  # the channel's uploads playlist on the fake
+#: The 1-unit YouTube calls; ``search.list`` (100 units) must never be used.
+CHEAP = {"youtube.channels.list", "youtube.playlistItems.list"}
+#: Where a YouTube connection could come from (credentials.default_conn_id).
+CONNECTION_ENV = ("AIRFLOW_CONN_GOOGLE_DEFAULT", "BAPAS_GOOGLE_CONN_ID", "BAPAS_YOUTUBE_CONN_ID")
 
 
 @pytest.fixture
@@ -55,34 +66,29 @@ def bus_mini_dag(dags: dict[str, Any]):
 
 
 @pytest.fixture
-def youtube(monkeypatch: pytest.MonkeyPatch):
-    """A stand-in for ``bapas_sop.google.youtube``: ``youtube.videos`` is the channel."""
-    state = SimpleNamespace(videos=[], calls=[], on_call=None)
+def no_youtube_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Google connection in the environment (the embedded default)."""
+    for name in CONNECTION_ENV:
+        monkeypatch.delenv(name, raising=False)
 
-    def recent_uploads(channel_id: str, *, published_after: datetime, published_before: datetime):
-        state.calls.append((channel_id, published_after, published_before))
-        if state.on_call:
-            state.on_call(len(state.calls))
-        return [v for v in state.videos if published_after <= v.published_at < published_before]
 
-    try:
-        module = importlib.import_module("bapas_sop.google.youtube")
-        monkeypatch.setattr(module, "recent_uploads", recent_uploads, raising=False)
-    except ImportError:  # the Google backends are not installed yet: provide the module
-        module = types.ModuleType("bapas_sop.google.youtube")
-        module.recent_uploads = recent_uploads
-        monkeypatch.setitem(sys.modules, "bapas_sop.google.youtube", module)
-    return state
+@pytest.fixture
+def youtube(monkeypatch: pytest.MonkeyPatch, no_youtube_connection: None):
+    """The fake of Google with the office channel on it (``add_video`` publishes), and the
+    office's ``google_default`` connection pointing at it with an API key.
+
+    ``num_retries`` 0: a 503 ends that poke at once and the next poke looks again (the
+    client's own retries with backoff are tested in ``tests/google``)."""
+    with FakeGoogle(api_keys=[API_KEY]) as server:
+        assert server.add_channel(CHANNEL, handle="@bapasjambi") == UPLOADS
+        monkeypatch.setenv("AIRFLOW_CONN_GOOGLE_DEFAULT", connection_json(
+            {"api_key": API_KEY, "endpoint": server.url, "num_retries": 0}))
+        yield server
 
 
 def _week_key() -> str:
     iso = today_wib().isocalendar()
     return f"{iso.year}-W{iso.week:02d}"
-
-
-def _video(video_id: str, title: str, published_at: datetime) -> SimpleNamespace:
-    return SimpleNamespace(video_id=video_id, title=title, published_at=published_at,
-                           url=f"https://www.youtube.com/watch?v={video_id}")
 
 
 def _reports(message: InboxMessage, html: str) -> dict[str, Any] | None:
@@ -120,15 +126,20 @@ def _voice(message: InboxMessage, html: str) -> dict[str, str]:
 
 @pytest.mark.timeout(RUN_TIMEOUT)
 def test_a_week_whose_video_is_found_on_youtube(bus_mini_dag, run_dag, smtp_server, youtube):
-    from bapas_sop.sop import bus_mini_flow
+    from bapas_sop.sop import bus_mini, bus_mini_flow
     from bapas_sop.store.models import utcnow
 
     maildir = smtp_server.maildir
-    now = utcnow()
-    youtube.videos = [
-        _video("lastWeek001", "Bus Mini pekan lalu", now - timedelta(days=8)),
-        _video("thisWeek123", "Bus Mini: penyuluhan hukum dan pendampingan sidang anak", now - timedelta(minutes=5)),
-    ]
+    this_week = bus_mini.Week.parse(_week_key())
+    # Sunday 23.50 WIB of last week; Monday 00.10 WIB of this week (Sunday 17.10 UTC: a window
+    # taken in UTC would miss it); a short clip just now. The week's video is its first upload.
+    # (Run in the first minutes of a Monday, the offsets shrink so that the order still holds.)
+    into_week = timedelta(seconds=int((utcnow() - this_week.start).total_seconds()))
+    first_upload = this_week.start + min(timedelta(minutes=10), into_week / 3)
+    youtube.add_video(CHANNEL, "lastWeek001", "Bus Mini pekan lalu", this_week.start - timedelta(minutes=10))
+    youtube.add_video(CHANNEL, "thisWeek123", "Bus Mini: penyuluhan hukum dan pendampingan sidang anak",
+                      first_upload)
+    youtube.add_video(CHANNEL, "clipWeek456", "Cuplikan Bus Mini", utcnow() - min(timedelta(minutes=5), into_week / 3))
     seen: dict[str, Any] = {}
 
     def review(message: InboxMessage, html: str) -> dict[str, str]:
@@ -172,14 +183,20 @@ def test_a_week_whose_video_is_found_on_youtube(bus_mini_dag, run_dag, smtp_serv
     assert requests["perekaman_suara/r2"].assignee_nip == MAYA
     assert "https://drive.example/busmini/draf-2" in seen["second_review"]
 
-    # The check asked YouTube for this week's window (WIB) and found the video.
-    channel, after, before = youtube.calls[0]
-    assert channel == CHANNEL
-    assert after.utcoffset() == timedelta(hours=7) and after.weekday() == 0 and (after.hour, after.minute) == (0, 0)
-    assert before - after == timedelta(days=7)
+    # The check asked YouTube once, with the office's API key, for the channel's uploads
+    # playlist and one page of it (2 quota units, never search.list), and took the first
+    # upload of this week's window (WIB): not last Sunday's, not the later clip.
+    [channels] = youtube.calls("youtube.channels.list")
+    assert (channels.status, channels.param("id"), channels.param("part")) == (200, CHANNEL, "contentDetails")
+    assert channels.param("key") == API_KEY
+    [page] = youtube.calls("youtube.playlistItems.list")
+    assert (page.status, page.param("playlistId"), page.param("part")) == (200, UPLOADS, "snippet,contentDetails")
+    assert set(youtube.operations()) == CHEAP and youtube.count("youtube.search.list") == 0
+    assert youtube.youtube_units == 2
     [week_row] = [e for e in audit_events(run_id=dagrun.run_id) if e.action == "bus_mini_week"]
     assert week_row.detail["status"] == "uploaded" and week_row.detail["video_id"] == "thisWeek123"
     assert week_row.detail["source"] == "youtube"
+    assert datetime.fromisoformat(week_row.detail["published_at"]) == first_upload
     assert bus_mini_flow.week_history()[0]["url"] == "https://www.youtube.com/watch?v=thisWeek123"
 
     # Every active employee got the link; nobody was reminded, nothing escalated.
@@ -199,17 +216,22 @@ def test_a_week_without_upload_reminds_tim_humas_then_escalates_to_the_ketua_hum
 
     maildir = smtp_server.maildir
     week = bus_mini.Week.parse(_week_key())
-    youtube.videos = [_video("lastWeek001", "Bus Mini pekan lalu", week.start - timedelta(hours=3))]
+    youtube.add_video(CHANNEL, "lastWeek001", "Bus Mini pekan lalu", week.start - timedelta(hours=3))
     due = bus_mini.deadlines(week)
-    # The check's clock: after the first look it is past the upload deadline, after the
-    # second the week is over. (Only the check reads this clock.)
+    # The check's clock: after the first look at the uploads it is past the upload deadline,
+    # after the second the week is over. (Only the check reads this clock.)
     clock: dict[str, datetime | None] = {"now": None}
     monkeypatch.setattr(bus_mini_flow, "utcnow", lambda: clock["now"] or utcnow())
+    looks = itertools.count(1)
 
-    def advance(calls: int) -> None:
-        clock["now"] = due.upload + timedelta(hours=1) if calls == 1 else due.escalation + timedelta(minutes=5)
+    def advance(request: Recorded) -> None:
+        if request.operation == "youtube.playlistItems.list" and request.status == 200:
+            first = next(looks) == 1
+            clock["now"] = due.upload + timedelta(hours=1) if first else due.escalation + timedelta(minutes=5)
 
-    youtube.on_call = advance
+    youtube.on_request = advance
+    # YouTube is unavailable at the first look: that poke finds nothing, the next looks again.
+    youtube.fail_next(1, 503, operation="youtube.channels.list")
     reminders_when_escalated: list[int] = []
 
     dagrun, _responder = run_dag(bus_mini_dag, {"pekan": week.key, "youtube_channel_id": CHANNEL}, {
@@ -223,7 +245,13 @@ def test_a_week_without_upload_reminds_tim_humas_then_escalates_to_the_ketua_hum
     assert dagrun.state == "success", states
     assert states["mengunggah_video.catat_riwayat_pekan"] == "success"
     assert states["mengunggah_video.umumkan_video"] == "skipped"  # nothing to announce
-    assert len(youtube.calls) >= 3
+    # The 503 did not fail the check; every later poke asked again (a client per poke:
+    # channels.list + one page, 2 units), cheap calls only.
+    channels, pages = youtube.calls("youtube.channels.list"), youtube.calls("youtube.playlistItems.list")
+    assert [c.status for c in channels] == [503] + [200] * len(pages)
+    assert len(pages) >= 3 and {p.status for p in pages} == {200}
+    assert set(youtube.operations()) == CHEAP and youtube.count("youtube.search.list") == 0
+    assert youtube.youtube_units == 2 * len(pages)
 
     # Reminder to Tim Humas first, then the escalation to the Ketua Humas, Tim Humas in copy.
     reminders = messages(maildir, subject="Pengingat: video Bus Mini")
@@ -241,3 +269,40 @@ def test_a_week_without_upload_reminds_tim_humas_then_escalates_to_the_ketua_hum
     assert (row["week"], row["status"], row["status_label"]) == (week.key, "missed", "tidak ada unggahan")
     assert not messages(maildir, subject="sudah tayang")
     assert KABAPAS  # the Kabapas is not bothered by a missed week
+
+
+@pytest.mark.timeout(RUN_TIMEOUT)
+def test_without_a_youtube_connection_tim_humas_confirms_the_upload_on_a_form(
+    bus_mini_dag, run_dag, smtp_server, no_youtube_connection
+):
+    from bapas_sop.sop import bus_mini_flow
+
+    maildir = smtp_server.maildir
+    link = "https://youtu.be/abcDEF12345"
+    dagrun, _responder = run_dag(bus_mini_dag, {"pekan": _week_key(), "youtube_channel_id": CHANNEL}, {
+        "Laporan kegiatan untuk Bus Mini": _reports,
+        "Konfirmasi pengambilan gambar": FILMING,
+        "Konfirmasi perekaman suara": _voice,
+        "Persetujuan draf": {"keputusan": "setuju"},
+        "Konfirmasi unggahan video Bus Mini": {"tautan_video": link, "judul": "Bus Mini pekan ini"},
+    })
+
+    states = task_states(dagrun)
+    assert dagrun.state == "success", states
+    assert set(states.values()) == {"success"}, states
+
+    # YouTube could not be asked: Tim Humas was asked on a form and confirmed the upload there.
+    [ask] = messages(maildir, subject="Konfirmasi unggahan video Bus Mini")
+    assert ask.to == [_email_of(MAYA)]
+    confirmation = form_requests(dagrun.run_id)["konfirmasi_unggahan"]
+    assert confirmation.status == "answered"
+    [week_row] = [e for e in audit_events(run_id=dagrun.run_id) if e.action == "bus_mini_week"]
+    assert (week_row.detail["status"], week_row.detail["source"]) == ("uploaded", "konfirmasi")
+    assert (week_row.detail["video_id"], week_row.detail["url"]) == ("abcDEF12345", link)
+    assert bus_mini_flow.week_history()[0]["url"] == link
+
+    # Everyone got the confirmed link; nothing escalated.
+    news = messages(maildir, subject="sudah tayang")
+    assert sorted(m.to[0] for m in news) == sorted(_email_of(n) for n in ACTIVE)
+    assert link in news[0].links
+    assert not messages(maildir, subject="Eskalasi")

@@ -124,8 +124,19 @@ def plan(project, smtp_server, monkeypatch):
 
 
 def fake_youtube(monkeypatch, behaviour) -> None:
+    """A YouTube backend whose uploads (or failure) are ``behaviour``'s: the check's own rules
+    in isolation (the real client against the fake Google is in tests/google and the scenario)."""
+
+    class YouTubeBackend:
+        @classmethod
+        def from_connection(cls):
+            return cls()
+
+        def recent_uploads(self, *args, **kwargs):
+            return behaviour(*args, **kwargs)
+
     module = types.ModuleType("bapas_sop.google.youtube")
-    module.recent_uploads = behaviour
+    module.YouTubeBackend = YouTubeBackend
     monkeypatch.setitem(sys.modules, "bapas_sop.google.youtube", module)
 
 
@@ -216,7 +227,7 @@ def test_reminder_once_after_the_deadline_escalation_once_when_the_week_closes(p
     assert row["status"] == "missed" and row["week"] == plan["week"]
 
 
-def test_the_google_backend_class_is_used_when_there_is_no_module_function(plan, monkeypatch) -> None:
+def test_the_week_window_in_wib_is_what_the_youtube_backend_is_asked_for(plan, monkeypatch) -> None:
     from bapas_sop.sop import bus_mini_flow
 
     week = Week.parse(plan["week"])

@@ -6,13 +6,16 @@ their answers; the rundown, the reminder, the escalation and **the week-by-week 
 are audit rows with subject ``bus_mini/<week>`` (``bus_mini_week`` with ``status`` uploaded
 or missed, the video's id, title, URL and publication time: :func:`week_history`).
 
-**The upload check** (:func:`check_upload`, one poke of a reschedule-mode sensor) asks the
-YouTube client ``bapas_sop.google.youtube.recent_uploads(channel_id, published_after=...,
-published_before=...)`` for the channel's uploads inside the week window. The embedded
-default has no YouTube connection: then the check says so once in the log and Tim Humas
-confirms the upload on a form instead (pasting the video's link). Either way: found, the
-week is recorded and announced; not found at the upload deadline, Tim Humas is reminded;
-still nothing when the week closes, the Ketua Humas is told and the week is recorded missed.
+**The upload check** (:func:`check_upload`, one poke of a reschedule-mode sensor) asks
+YouTube for the channel's uploads inside the week window:
+``bapas_sop.google.youtube.YouTubeBackend.from_connection().recent_uploads(channel_id,
+published_after=..., published_before=...)``, the YouTube connection being
+``BAPAS_YOUTUBE_CONN_ID``, else ``BAPAS_GOOGLE_CONN_ID``, else ``google_default`` (an API key
+is enough). The embedded default has no YouTube connection: then the check says so once in
+the log and Tim Humas confirms the upload on a form instead (pasting the video's link).
+Either way: found, the week is recorded and announced; not found at the upload deadline,
+Tim Humas is reminded; still nothing when the week closes, the Ketua Humas is told and the
+week is recorded missed.
 """
 
 from __future__ import annotations
@@ -185,9 +188,15 @@ def channel_id(plan: Mapping[str, Any]) -> str | None:
 
 def youtube_uploads(channel: str | None, week: Week) -> tuple[list[Any] | None, str | None]:
     """The channel's uploads in the week window, or ``(None, why)`` when YouTube cannot be
-    asked in this installation (no channel, no client, no connection). A temporary failure
-    (quota, 5xx after the client's retries) is ``(None, why)`` too, and the next poke tries
-    again; wrong credentials raise (an admin must fix them)."""
+    asked in this installation (no channel, no Google client installed, no connection).
+
+    Asked through :class:`bapas_sop.google.youtube.YouTubeBackend` built from the YouTube
+    connection (``BAPAS_YOUTUBE_CONN_ID``, else ``BAPAS_GOOGLE_CONN_ID``, else
+    ``google_default``), a new client per poke. A temporary failure (quota, 5xx after the
+    client's retries) is ``(None, None)``: nothing to report, the next poke looks again;
+    wrong credentials or an unknown channel raise (an admin must fix them). The module is
+    imported here, not at the top: DAG files must not import googleapiclient when parsed.
+    """
     if not channel:
         return None, f"ID kanal YouTube belum diatur ({CHANNEL_ENV} atau parameter youtube_channel_id)"
     try:
@@ -195,13 +204,8 @@ def youtube_uploads(channel: str | None, week: Week) -> tuple[list[Any] | None, 
     except ImportError as exc:
         return None, f"klien YouTube tidak tersedia ({exc})"
     try:
-        recent_uploads = getattr(youtube, "recent_uploads", None)
-        if recent_uploads is None:  # the backend class of the Google clients, from its Connection
-            backend = getattr(youtube, "YouTubeBackend", None)
-            if backend is None:
-                return None, "klien YouTube tidak menyediakan recent_uploads()"
-            recent_uploads = backend.from_connection().recent_uploads
-        return list(recent_uploads(channel, published_after=week.start, published_before=week.end)), None
+        backend = youtube.YouTubeBackend.from_connection()
+        return list(backend.recent_uploads(channel, published_after=week.start, published_before=week.end)), None
     except Exception as exc:
         kind = type(exc).__name__
         if kind == "GoogleConfigError":
