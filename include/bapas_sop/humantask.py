@@ -219,7 +219,7 @@ def _facts(request: FormRequest) -> list[list[str]]:
     return [list(map(str, pair)) for pair in request.context.get("facts", [])]
 
 
-def _email_assignee(session: Session, request: FormRequest, *, key: str, template: str, **extra: Any) -> str:
+def email_assignee(session: Session, request: FormRequest, *, key: str, template: str, **extra: Any) -> str:
     """Queue an email to the request's current assignee with their own link and the step's facts."""
     enqueue_email(
         session,
@@ -240,7 +240,7 @@ def _email_assignee(session: Session, request: FormRequest, *, key: str, templat
 
 
 def _queue_invite(session: Session, request: FormRequest, *, replaced: Person | None = None, handed_over_by: str | None = None) -> str:
-    return _email_assignee(
+    return email_assignee(
         session, request, key=_invite_key(request), template="form_request",
         replaced_name=replaced.name if replaced else None, handed_over_by=handed_over_by,
     )
@@ -539,7 +539,7 @@ def sweep(*, now: datetime | None = None, directory: Directory | None = None) ->
                 result.expired.append(request.key)
                 continue
             if request.remind_at is not None and request.reminded_at is None and now >= request.remind_at:
-                key = _email_assignee(
+                key = email_assignee(
                     session, request, key=f"{request.key}/reminder/v{request.link_version}", template="form_reminder"
                 )
                 request.reminded_at = now

@@ -14,6 +14,7 @@ returns, so the test fails with a message instead of hanging.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -110,8 +111,18 @@ def run_dag(web, smtp_server, project: Path, airflow_db: None) -> RunDag:
     def run(dag: Any, conf: Mapping[str, Any], answers: Mapping[str, Answer], *,
             watchdog_seconds: float = WATCHDOG_SECONDS, allow_failure: bool = False) -> tuple[Any, Responder]:
         watchdog = Watchdog(get_settings().db_url, watchdog_seconds)
-        with watchdog, Responder(web, smtp_server.maildir, dict(answers)) as responder:
-            dagrun = dag.test(run_conf=dict(conf))
+        # Tasks run in this process and merge the run's conf into the parsed DAG's params in
+        # place; without a restore, one scenario's conf (a closing time, formulir=google)
+        # becomes the next scenario's defaults.
+        params = {task.task_id: copy.deepcopy(task.params) for task in dag.tasks}
+        dag_params = copy.deepcopy(dag.params)
+        try:
+            with watchdog, Responder(web, smtp_server.maildir, dict(answers)) as responder:
+                dagrun = dag.test(run_conf=dict(conf))
+        finally:
+            dag.params = dag_params
+            for task in dag.tasks:
+                task.params = params[task.task_id]
         if not allow_failure:
             assert not responder.errors, f"the responder failed: {responder.errors!r}"
             assert not watchdog.fired.is_set(), (

@@ -11,11 +11,14 @@ every half second for a whole office at the cost of one.
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+log = logging.getLogger(__name__)
 
 #: How often the shared reader reads at most; a step may ask to be read less often.
 FASTEST_READ = 0.5
@@ -99,9 +102,7 @@ class _RequestWatch:
             try:
                 outcomes = await asyncio.to_thread(humantask.poll_many, keys)
             except Exception as exc:  # noqa: BLE001 - a database hiccup: every waiter reads again later
-                import logging
-
-                logging.getLogger(__name__).warning("Reading %d waiting form steps failed: %s", len(keys), exc)
+                log.warning("Reading %d waiting form steps failed: %s", len(keys), exc)
                 outcomes = {}
             for key, outcome in outcomes.items():
                 if outcome["status"] == "open":

@@ -27,17 +27,17 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bapas_sop import audit, humantask
 from bapas_sop.forms.registry import get_form
 from bapas_sop.google.forms import CreatedForm, GoogleFormsBackend, RejectReason, issue_tokens
-from bapas_sop.mail.outbox import enqueue_email, flush
+from bapas_sop.mail.outbox import flush
 from bapas_sop.store.db import session_scope
 from bapas_sop.store.models import AuditEvent, FormRequest, FormResponse, utcnow
 from bapas_sop.textid import format_datetime_id
@@ -157,14 +157,13 @@ class FormBinding:
     steps: Mapping[str, str]
     closes_at: datetime
     subject: str
-    title: str
     context: Mapping[str, Any] = field(default_factory=dict)
     voter_check: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "form": self.form.to_dict(), "spec_name": self.spec_name, "steps": dict(self.steps),
-            "closes_at": self.closes_at.isoformat(), "subject": self.subject, "title": self.title,
+            "closes_at": self.closes_at.isoformat(), "subject": self.subject,
             "context": dict(self.context), "voter_check": self.voter_check,
         }
 
@@ -172,14 +171,19 @@ class FormBinding:
     def from_dict(cls, data: Mapping[str, Any]) -> FormBinding:
         return cls(
             form=CreatedForm.from_dict(data["form"]), spec_name=data["spec_name"], steps=dict(data["steps"]),
-            closes_at=datetime.fromisoformat(data["closes_at"]), subject=data["subject"], title=data["title"],
+            closes_at=datetime.fromisoformat(data["closes_at"]), subject=data["subject"],
             context=dict(data.get("context") or {}), voter_check=data.get("voter_check"),
         )
 
     def links(self) -> dict[str, str]:
         """Each person's own prefilled link."""
-        tokens = issue_tokens(self.form.form_id, self.steps)
-        return {person: self.form.link_for(token) for person, token in tokens.items()}
+        return personal_links(self.form, self.steps)
+
+
+def personal_links(form: CreatedForm, people: Iterable[str]) -> dict[str, str]:
+    """Each person's prefilled link to ``form``, carrying their own code (the same on every call)."""
+    tokens = issue_tokens(form.form_id, people)
+    return {person: form.link_for(token) for person, token in tokens.items()}
 
 
 @dataclass
@@ -206,11 +210,7 @@ def _imported(keys: Sequence[str]) -> tuple[dict[str, str], datetime | None]:
             .join(FormResponse, FormResponse.request_id == FormRequest.id)
             .where(FormRequest.key.in_(keys), FormResponse.link_id.like(f"{LINK_PREFIX}%"))
         ).all()
-        newest = session.scalar(
-            select(func.max(FormResponse.submitted_at))
-            .join(FormRequest, FormResponse.request_id == FormRequest.id)
-            .where(FormRequest.key.in_(keys), FormResponse.link_id.like(f"{LINK_PREFIX}%"))
-        )
+    newest = max((at for _nip, _link, at in rows), default=None)
     return {nip: link[len(LINK_PREFIX):] for nip, link, _at in rows if nip}, newest
 
 
@@ -281,7 +281,6 @@ def collect(
 
 def _refusals(binding: FormBinding, rejected: Sequence[Any], result: CollectResult, *, tell: bool) -> None:
     """Each refused answer once into the audit trail; its sender, when known, is told why."""
-    links = binding.links()
     outbox: list[str] = []
     with session_scope() as session:
         recorded = {
@@ -302,15 +301,14 @@ def _refusals(binding: FormBinding, rejected: Sequence[Any], result: CollectResu
             request = session.scalar(select(FormRequest).where(FormRequest.key == binding.steps.get(refusal.voter)))
             if request is None or request.status != humantask.OPEN:
                 continue
-            key = f"{request.key}/google_refused/{refusal.response_id}"
-            enqueue_email(session, key=key, to=request.assignee_email, template="google_jawaban_ditolak", context={
-                "name": request.assignee_name, "title": binding.title, "reason": refusal.message,
-                "url": links[refusal.voter], "due": format_datetime_id(binding.closes_at),
-                "submitted": format_datetime_id(refusal.submitted_at),
-            })
-            outbox.append(key)
+            # The invitation's own email path: the same person, their same Google link, the deadline.
+            outbox.append(humantask.email_assignee(
+                session, request, key=f"{request.key}/google_refused/{refusal.response_id}",
+                template="google_jawaban_ditolak", reason=refusal.message,
+                submitted=format_datetime_id(refusal.submitted_at),
+            ))
     if outbox:
         flush(keys=outbox)
 
 
-__all__ = ["CHANNEL", "CollectResult", "FormBinding", "collect", "create_form", "edit_url"]
+__all__ = ["CHANNEL", "CollectResult", "FormBinding", "collect", "create_form", "edit_url", "personal_links"]

@@ -126,7 +126,7 @@ def create_survey(
     ]
     keys: list[str] = []
     with session_scope() as session:
-        if not _has_event(session, subject(quarter), "peterpan_survey_created", run_id):
+        if not audit.has_event(session, subject(quarter), "peterpan_survey_created", run_id):
             audit.record(
                 session, actor=ACTOR, action="peterpan_survey_created", subject=subject(quarter),
                 dag_id=dag_id, run_id=run_id, quarter=quarter.key, closes_at=closes_at.isoformat(),
@@ -183,19 +183,19 @@ def google_binding(survey: Mapping[str, Any], keys: Sequence[str]) -> dict[str, 
         steps={key.rsplit("/", 1)[-1]: key for key in keys},
         closes_at=datetime.fromisoformat(survey["closes_at"]),
         subject=subject(survey["quarter"]),
-        title=f"Survei Peterpan {survey['quarter_label']}",
         context={"kandidat": survey["candidates"]},
         voter_check=f"{__name__}.refuse_self_vote",
     ).to_dict()
 
 
-def _google_link(survey: Mapping[str, Any], nip: str) -> str | None:
+def _google_links(survey: Mapping[str, Any]) -> dict[str, str]:
+    """Each voter's prefilled Google link (none with the built-in forms)."""
     if not survey.get("google_form"):
-        return None
-    from bapas_sop.google.forms import CreatedForm, issue_tokens
+        return {}
+    from bapas_sop.google.form_steps import personal_links
+    from bapas_sop.google.forms import CreatedForm
 
-    form = CreatedForm.from_dict(survey["google_form"]["form"])
-    return form.link_for(issue_tokens(form.form_id, [nip])[nip])
+    return personal_links(CreatedForm.from_dict(survey["google_form"]["form"]), survey["voters"])
 
 
 def _closing(params: Mapping[str, Any], now: datetime) -> datetime:
@@ -226,13 +226,6 @@ def _refuse_second_survey(quarter: Quarter, run_id: str) -> None:
             )
 
 
-def _has_event(session: Any, subject_: str, action: str, run_id: str) -> bool:
-    return session.scalars(
-        select(AuditEvent.id).where(AuditEvent.subject == subject_, AuditEvent.action == action,
-                                    AuditEvent.run_id == run_id)
-    ).first() is not None
-
-
 def _team(directory: Directory, role: str) -> list[Person]:
     """Everyone acting for a role's holders (stand-ins for those on leave), once each."""
     return [a.person for a in directory.assignees_for_role(role)]
@@ -250,6 +243,7 @@ def open_ballots(survey: Mapping[str, Any], *, dag_id: str, run_id: str) -> list
     directory = get_directory()
     closes_at = datetime.fromisoformat(survey["closes_at"])
     policy = vote_policy(google=bool(survey.get("google_form")))
+    google_links = _google_links(survey)
     keys: list[str] = []
     outbox: list[str] = []
     for nip in survey["voters"]:
@@ -272,7 +266,7 @@ def open_ballots(survey: Mapping[str, Any], *, dag_id: str, run_id: str) -> list
             due_at=closes_at,
             dag_id=dag_id,
             run_id=run_id,
-            external_url=_google_link(survey, nip),
+            external_url=google_links.get(nip),
         )
         keys.append(opened.key)
         outbox.extend(opened.outbox_keys)
@@ -338,7 +332,7 @@ def tally_votes(survey: Mapping[str, Any], outcomes: Iterable[Mapping[str, Any]]
              if data["status"] == peterpan.TIE else "Belum ada suara sah yang masuk"],
         ]
     with session_scope() as session:
-        if not _has_event(session, subject(survey["quarter"]), "peterpan_tally", run_id):
+        if not audit.has_event(session, subject(survey["quarter"]), "peterpan_tally", run_id):
             audit.record(
                 session, actor=ACTOR, action="peterpan_tally", subject=subject(survey["quarter"]),
                 dag_id=dag_id, run_id=run_id, status=data["status"], top=data["top"], counts=data["counts"],
@@ -386,7 +380,7 @@ def decide_winner(
     person = get_directory().get(nip)
     votes = _votes(result, nip)
     with session_scope() as session:
-        if not _has_event(session, subject(survey["quarter"]), "peterpan_winner", run_id):
+        if not audit.has_event(session, subject(survey["quarter"]), "peterpan_winner", run_id):
             audit.record(
                 session, actor=str((decision or {}).get("answered_by") or ACTOR), action="peterpan_winner",
                 subject=subject(survey["quarter"]), dag_id=dag_id, run_id=run_id, nip=nip, name=person.name,
@@ -473,7 +467,7 @@ def issue_certificate(
     by = str(approval.get("answered_by") or ACTOR)
     if answer.get("keputusan") != "setuju":
         with session_scope() as session:
-            if not _has_event(session, subject(survey["quarter"]), "peterpan_certificate_refused", run_id):
+            if not audit.has_event(session, subject(survey["quarter"]), "peterpan_certificate_refused", run_id):
                 audit.record(session, actor=by, action="peterpan_certificate_refused", subject=subject(survey["quarter"]),
                              dag_id=dag_id, run_id=run_id, nip=winner["nip"], note=answer.get("catatan"))
         keys = []
@@ -501,7 +495,7 @@ def issue_certificate(
         attachments=lambda: {f"sertifikat-peterpan-{survey['quarter']}.pdf": render_certificate(context)},
     )
     with session_scope() as session:
-        if not _has_event(session, subject(survey["quarter"]), "peterpan_certificate_issued", run_id):
+        if not audit.has_event(session, subject(survey["quarter"]), "peterpan_certificate_issued", run_id):
             audit.record(session, actor=by, action="peterpan_certificate_issued", subject=subject(survey["quarter"]),
                          dag_id=dag_id, run_id=run_id, nip=winner["nip"], number=context["number"],
                          citation=context["citation"])
@@ -596,7 +590,7 @@ def close(survey: Mapping[str, Any], winner: Mapping[str, Any], photo: Mapping[s
         "handed_over_on": gift_answer.get("tanggal_penyerahan"),
     }
     with session_scope() as session:
-        if not _has_event(session, subject(survey["quarter"]), "peterpan_closed", run_id):
+        if not audit.has_event(session, subject(survey["quarter"]), "peterpan_closed", run_id):
             audit.record(session, actor=ACTOR, action="peterpan_closed", subject=subject(survey["quarter"]),
                          dag_id=dag_id, run_id=run_id, **detail)
     return detail
