@@ -1,4 +1,4 @@
-"""Benchmark of the SP2LO overdue check (``bapas_sop.sop.sp2lo.overdue_frame``).
+"""Benchmark of the SP2LO overdue check (``bapas_sop.sops.sp2lo.rules.overdue_frame``).
 
 The hourly monitor runs this check over every open Litmas; it must stay cheap however many
 cases pile up. This script builds synthetic open cases with numpy (1,000,000 by default),
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from bapas_sop.calendar import WIB
-from bapas_sop.sop.sp2lo import OPEN_STAGES, overdue_frame
+from bapas_sop.sops.sp2lo.rules import OPEN_STAGES, overdue_frame
 
 TARGET_MS = 50.0
 TARGET_MB = 500.0

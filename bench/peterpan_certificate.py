@@ -27,7 +27,7 @@ def main() -> None:
 
     from pypdf import PdfReader
 
-    from bapas_sop.sop import peterpan_flow
+    from bapas_sop.sops.peterpan import flow as peterpan_flow
 
     survey = {"quarter": "2026-Q3", "quarter_label": "Triwulan III 2026"}
     winner = {"nip": "198903052014031001", "name": "Dedi Kurniawan", "title": "Pembimbing Kemasyarakatan Ahli Pertama"}

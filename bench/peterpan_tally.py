@@ -1,4 +1,4 @@
-"""Benchmark of the Peterpan tally (``bapas_sop.sop.peterpan.tally``): target < 100 ms for 100,000 ballots.
+"""Benchmark of the Peterpan tally (``bapas_sop.sops.peterpan.rules.tally``): target < 100 ms for 100,000 ballots.
 
 A synthetic survey far larger than the office (100,000 voters choosing among 300 candidates),
 with the cases the checks must catch: 10 % abstentions (expired ballots), 1 % second votes by
@@ -38,7 +38,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
 
-    from bapas_sop.sop.peterpan import tally
+    from bapas_sop.sops.peterpan.rules import tally
 
     frame, voters, candidates = ballots(args.ballots, args.candidates)
     tally(frame.head(100), voters[:100], candidates)  # warm-up (imports, first allocations)

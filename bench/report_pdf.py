@@ -1,4 +1,4 @@
-"""Benchmark of the SP2LO monthly report PDF (``bapas_sop.sop.sp2lo_monitor.monthly_report``).
+"""Benchmark of the SP2LO monthly report PDF (``bapas_sop.sops.sp2lo.monitor.monthly_report``).
 
 The report runs once a month in a worker, so it need not be fast, but it must stay well
 inside a task's patience and memory as the office grows. This script fills a throw-away
@@ -92,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bapas-bench-") as tmp:
         _setup(Path(tmp))
         from bapas_sop import documents
-        from bapas_sop.sop import sp2lo
-        from bapas_sop.sop.sp2lo_monitor import finished_cases_frame, monthly_report, monthly_report_context
+        from bapas_sop.sops.sp2lo import rules as sp2lo
+        from bapas_sop.sops.sp2lo.monitor import finished_cases_frame, monthly_report, monthly_report_context
 
         fill(args.cases)
         from io import BytesIO
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         report = frame[2]
         chart = timed(lambda: sp2lo.render_on_time_chart(report, "November 2026"), args.runs)
         context = monthly_report_context(YEAR, MONTH)
-        html = timed(lambda: documents.render_html("sp2lo_laporan_bulanan", context), args.runs)
+        html = timed(lambda: documents.render_html("sp2lo/laporan_bulanan", context), args.runs)
         pdf = timed(lambda: documents.html_to_pdf(html[2]), args.runs)
         pages = len(PdfReader(BytesIO(whole[2])).pages)
 

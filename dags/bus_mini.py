@@ -12,7 +12,7 @@ when the week closes: the Ketua Humas is told and the week is recorded as missed
 The check is a reschedule-mode sensor (no worker is held between looks). Without a YouTube
 connection (the embedded default) it says so in the log and Tim Humas confirms the upload on
 a form instead. The week-by-week history is kept in the audit trail. Rules:
-:mod:`bapas_sop.sop.bus_mini`; tasks: :mod:`bapas_sop.sop.bus_mini_flow`.
+:mod:`bapas_sop.sops.bus_mini.rules`; tasks: :mod:`bapas_sop.sops.bus_mini.flow`.
 """
 
 from __future__ import annotations
@@ -67,9 +67,9 @@ with DAG(
     @task(task_id="pekan_ini", multiple_outputs=True,
           doc_md="Pekan (Senin–Minggu WIB) dan batas waktunya ditetapkan.")
     def pekan_ini(params=None, ti=None, logical_date=None) -> dict:
-        from bapas_sop.sop import bus_mini_flow
+        from bapas_sop.sops.bus_mini import flow
 
-        return bus_mini_flow.plan_week(dict(params), dag_id=ti.dag_id, run_id=ti.run_id, logical_date=logical_date)
+        return flow.plan_week(dict(params), dag_id=ti.dag_id, run_id=ti.run_id, logical_date=logical_date)
 
     pekan = pekan_ini()
 
@@ -79,9 +79,9 @@ with DAG(
               doc_md="**Mengumpulkan informasi dan kegiatan Bapas dalam sepekan**: setiap pegawai menerima formulir "
                      "laporan kegiatan; yang tidak menjawab sampai batas waktu dianggap tidak ada kegiatan.")
         def kirim_formulir_kegiatan(plan: dict, ti=None) -> list[str]:
-            from bapas_sop.sop import bus_mini_flow
+            from bapas_sop.sops.bus_mini import flow
 
-            return bus_mini_flow.open_report_requests(plan, dag_id=ti.dag_id, run_id=ti.run_id)
+            return flow.open_report_requests(plan, dag_id=ti.dag_id, run_id=ti.run_id)
 
         laporan = FormResponseSensor.partial(
             task_id="tunggu_laporan",
@@ -95,9 +95,9 @@ with DAG(
               doc_md="Rundown pekan ini (HTML dan PDF) disusun dari laporan pegawai dan dikirim ke **Tim Humas** "
                      "sebagai bahan naskah.")
         def susun_rundown(plan: dict, outcomes, ti=None) -> dict:
-            from bapas_sop.sop import bus_mini_flow
+            from bapas_sop.sops.bus_mini import flow
 
-            return bus_mini_flow.compile_rundown(plan, list(outcomes), dag_id=ti.dag_id, run_id=ti.run_id)
+            return flow.compile_rundown(plan, list(outcomes), dag_id=ti.dag_id, run_id=ti.run_id)
 
         rundown = susun_rundown(pekan, laporan.output)
 
@@ -125,9 +125,9 @@ with DAG(
     @task(task_id="draf_video", multiple_outputs=True,
           doc_md="Draf video dan konfirmasi perekaman suara disiapkan untuk diperiksa Ketua Humas.")
     def draf_video(plan: dict, voice: dict) -> dict:
-        from bapas_sop.sop import bus_mini_flow
+        from bapas_sop.sops.bus_mini import flow
 
-        return bus_mini_flow.draft_facts(plan, voice)
+        return flow.draft_facts(plan, voice)
 
     draf = draf_video(pekan, suara.answer)
 
@@ -160,9 +160,9 @@ with DAG(
                             "Lewat batas unggah: pengingat ke Tim Humas; lewat akhir pekan: eskalasi ke Ketua Humas. "
                             "Berjalan juga bila langkah sebelumnya gagal: yang dinilai adalah videonya.")
         def cek_unggahan(plan: dict, ti=None) -> PokeReturnValue:
-            from bapas_sop.sop import bus_mini_flow
+            from bapas_sop.sops.bus_mini import flow
 
-            result = bus_mini_flow.check_upload(plan, dag_id=ti.dag_id, run_id=ti.run_id)
+            result = flow.check_upload(plan, dag_id=ti.dag_id, run_id=ti.run_id)
             return PokeReturnValue(is_done=result is not None, xcom_value=result)
 
         cek = cek_unggahan(pekan)
@@ -170,17 +170,17 @@ with DAG(
         @task.short_circuit(task_id="catat_riwayat_pekan",
                             doc_md="Pekan ini dicatat dalam riwayat (diunggah atau tidak); tanpa video, pengumuman dilewati.")
         def catat_riwayat_pekan(plan: dict, result: dict, ti=None):
-            from bapas_sop.sop import bus_mini_flow
+            from bapas_sop.sops.bus_mini import flow
 
-            return bus_mini_flow.record_week(plan, result, dag_id=ti.dag_id, run_id=ti.run_id)
+            return flow.record_week(plan, result, dag_id=ti.dag_id, run_id=ti.run_id)
 
         video = catat_riwayat_pekan(pekan, cek)
 
         @task(task_id="umumkan_video", doc_md="Seluruh pegawai menerima tautan video Bus Mini pekan ini.")
         def umumkan_video(plan: dict, found: dict, ti=None) -> int:
-            from bapas_sop.sop import bus_mini_flow
+            from bapas_sop.sops.bus_mini import flow
 
-            return bus_mini_flow.announce_video(plan, found, dag_id=ti.dag_id, run_id=ti.run_id)
+            return flow.announce_video(plan, found, dag_id=ti.dag_id, run_id=ti.run_id)
 
         umumkan_video(pekan, video)
 

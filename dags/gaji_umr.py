@@ -7,7 +7,7 @@ rotation proposes five eligible clients from the client register (``klien.csv``)
 approves or swaps them, each client's PK confirms contact (a decline or no answer brings the
 next client of the rotation: ``menghubungi_klien``), the Kasubsi takes the attendance on the
 day, and the Kabapas gets the PDF report; the participation history feeds next month's
-rotation. Rules: :mod:`bapas_sop.sop.gaji_umr`; tasks: :mod:`bapas_sop.sop.gaji_umr_flow`.
+rotation. Rules: :mod:`bapas_sop.sops.gaji_umr.rules`; tasks: :mod:`bapas_sop.sops.gaji_umr.flow`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from airflow.sdk import DAG, Param, task
 from bapas_sop.airflow.operators import human_step
 from bapas_sop.airflow.timetables import FirstWorkingDayTimetable
 from bapas_sop.policy import StepPolicy
-from bapas_sop.airflow.client_contact import ClientContactSensor
+from bapas_sop.sops.gaji_umr.sensors import ClientContactSensor
 
 WIB = ZoneInfo("Asia/Jakarta")
 MONTH = "{{ ti.xcom_pull(task_ids='rencana_bulan', key='month_label') }}"
@@ -57,9 +57,9 @@ with DAG(
     @task(task_id="rencana_bulan", multiple_outputs=True,
           doc_md="Bulan, seksi dan saran kegiatan (bergiliran; tanggal: Jumat kedua, Jumat bersih) disiapkan.")
     def rencana_bulan(params=None, ti=None, data_interval_start=None, logical_date=None) -> dict:
-        from bapas_sop.sop import gaji_umr_flow
+        from bapas_sop.sops.gaji_umr import flow
 
-        return gaji_umr_flow.plan_month(dict(params), dag_id=ti.dag_id, run_id=ti.run_id,
+        return flow.plan_month(dict(params), dag_id=ti.dag_id, run_id=ti.run_id,
                                         data_interval_start=data_interval_start, logical_date=logical_date)
 
     rencana = rencana_bulan()
@@ -79,9 +79,9 @@ with DAG(
     @task(task_id="catat_kegiatan", multiple_outputs=True,
           doc_md="Kegiatan bulan ini dicatat: pilihan Kepala Bapas, atau saran sistem bila tidak dijawab.")
     def catat_kegiatan(plan: dict, outcome: dict, ti=None) -> dict:
-        from bapas_sop.sop import gaji_umr_flow
+        from bapas_sop.sops.gaji_umr import flow
 
-        return gaji_umr_flow.record_activity(plan, outcome, dag_id=ti.dag_id, run_id=ti.run_id)
+        return flow.record_activity(plan, outcome, dag_id=ti.dag_id, run_id=ti.run_id)
 
     kegiatan = catat_kegiatan(rencana, penetapan.answer)
 
@@ -89,9 +89,9 @@ with DAG(
           doc_md="**Menunjuk 5 klien Pemasyarakatan yang telah mendapatkan bimbingan**: sistem mengusulkan klien aktif "
                  "yang sudah dibimbing, bergiliran (yang paling jarang dan paling lama tidak ikut lebih dulu).")
     def usulan_klien(plan: dict, activity: dict, ti=None) -> dict:
-        from bapas_sop.sop import gaji_umr_flow
+        from bapas_sop.sops.gaji_umr import flow
 
-        return gaji_umr_flow.propose_clients(plan, activity, dag_id=ti.dag_id, run_id=ti.run_id)
+        return flow.propose_clients(plan, activity, dag_id=ti.dag_id, run_id=ti.run_id)
 
     usulan = usulan_klien(rencana, kegiatan)
 
@@ -110,9 +110,9 @@ with DAG(
           doc_md="Daftar klien yang disetujui Kasubsi (atau usulan sistem bila tidak dijawab) dicatat; satu tugas "
                  "menghubungi klien untuk setiap klien.")
     def klien_terpilih(plan: dict, activity: dict, proposal: dict, outcome: dict, ti=None) -> list:
-        from bapas_sop.sop import gaji_umr_flow
+        from bapas_sop.sops.gaji_umr import flow
 
-        return gaji_umr_flow.record_selection(plan, activity, proposal, outcome, dag_id=ti.dag_id, run_id=ti.run_id)
+        return flow.record_selection(plan, activity, proposal, outcome, dag_id=ti.dag_id, run_id=ti.run_id)
 
     terpilih = klien_terpilih(rencana, kegiatan, usulan, persetujuan.answer)
 
@@ -127,9 +127,9 @@ with DAG(
     @task(task_id="daftar_peserta", multiple_outputs=True,
           doc_md="Daftar klien yang bersedia dikirim ke Kasubsi (tembusan Kepala Bapas).")
     def daftar_peserta(plan: dict, activity: dict, results, ti=None) -> dict:
-        from bapas_sop.sop import gaji_umr_flow
+        from bapas_sop.sops.gaji_umr import flow
 
-        return gaji_umr_flow.participants(plan, activity, list(results), dag_id=ti.dag_id, run_id=ti.run_id)
+        return flow.participants(plan, activity, list(results), dag_id=ti.dag_id, run_id=ti.run_id)
 
     peserta = daftar_peserta(rencana, kegiatan, kontak.output)
 
@@ -157,8 +157,8 @@ with DAG(
           doc_md="**Membuat laporan hasil kegiatan**: laporan PDF untuk Kepala Bapas; riwayat keikutsertaan klien "
                  "diperbarui untuk giliran bulan berikutnya.")
     def laporan_hasil_kegiatan(plan: dict, activity: dict, people: dict, attendance: dict, ti=None) -> str:
-        from bapas_sop.sop import gaji_umr_flow
+        from bapas_sop.sops.gaji_umr import flow
 
-        return gaji_umr_flow.report(plan, activity, people, attendance, dag_id=ti.dag_id, run_id=ti.run_id)
+        return flow.report(plan, activity, people, attendance, dag_id=ti.dag_id, run_id=ti.run_id)
 
     laporan_hasil_kegiatan(rencana, kegiatan, peserta, kehadiran.answer)

@@ -9,7 +9,7 @@ Every active employee gets a personal ballot listing everyone else; the ballots 
 form request each (``pengisian_survei.tunggu_suara`` is mapped over them, one waiting task
 per voter); a ballot unanswered at closing time is an abstention, so the run never fails
 because someone did not vote. Ties go to the Kabapas. The rules are in
-:mod:`bapas_sop.sop.peterpan`; what each task does in :mod:`bapas_sop.sop.peterpan_flow`.
+:mod:`bapas_sop.sops.peterpan.rules`; what each task does in :mod:`bapas_sop.sops.peterpan.flow`.
 """
 
 from __future__ import annotations
@@ -68,9 +68,9 @@ with DAG(
           doc_md="**Pembuatan tautan survey**: daftar kandidat (pegawai aktif) dan pemilih triwulan ini dibuat; "
                  "Pokja 3 menerima daftarnya untuk diperiksa.")
     def pembuatan_tautan_survei(params=None, ti=None, data_interval_start=None, logical_date=None):
-        from bapas_sop.sop import peterpan_flow
+        from bapas_sop.sops.peterpan import flow
 
-        return peterpan_flow.create_survey(dict(params), dag_id=ti.dag_id, run_id=ti.run_id,
+        return flow.create_survey(dict(params), dag_id=ti.dag_id, run_id=ti.run_id,
                                            data_interval_start=data_interval_start, logical_date=logical_date)
 
     survei = pembuatan_tautan_survei()
@@ -81,11 +81,11 @@ with DAG(
               doc_md="**Pengisian survey oleh seluruh pegawai**: setiap pegawai menerima tautan pribadi (satu suara, "
                      "tanpa dirinya sendiri di daftar pilihan); yang belum memilih diingatkan sehari sebelum ditutup.")
         def kirim_tautan_pribadi(survey: dict, ti=None) -> list[str]:
-            from bapas_sop.sop import peterpan_flow
+            from bapas_sop.sops.peterpan import flow
 
-            keys = peterpan_flow.open_ballots(survey, dag_id=ti.dag_id, run_id=ti.run_id)
+            keys = flow.open_ballots(survey, dag_id=ti.dag_id, run_id=ti.run_id)
             # {} on the built-in forms: an XCom of None reads as missing.
-            ti.xcom_push(key=GOOGLE_BINDING, value=peterpan_flow.google_binding(survey, keys) or {})
+            ti.xcom_push(key=GOOGLE_BINDING, value=flow.google_binding(survey, keys) or {})
             return keys
 
         kunci = kirim_tautan_pribadi(survei)
@@ -114,18 +114,18 @@ with DAG(
           doc_md="**Terpilih 1 orang pegawai dengan hasil survey terbanyak**: suara dihitung (pandas), suara untuk diri "
                  "sendiri dan suara kedua ditolak, tingkat partisipasi dihitung.")
     def terpilih_pegawai_terbaik(survey: dict, outcomes, ti=None) -> dict:
-        from bapas_sop.sop import peterpan_flow
+        from bapas_sop.sops.peterpan import flow
 
-        return peterpan_flow.tally_votes(survey, list(outcomes), dag_id=ti.dag_id, run_id=ti.run_id)
+        return flow.tally_votes(survey, list(outcomes), dag_id=ti.dag_id, run_id=ti.run_id)
 
     hasil = terpilih_pegawai_terbaik(survei, suara.output)
 
     @task.branch(task_id="perolehan_suara_sama",
                  doc_md="Suara terbanyak sama (atau tidak ada suara sah): Kepala Bapas yang menetapkan.")
     def perolehan_suara_sama(result: dict) -> str:
-        from bapas_sop.sop import peterpan_flow
+        from bapas_sop.sops.peterpan import flow
 
-        return "kabapas_memutuskan_seri.kirim_formulir" if peterpan_flow.needs_decision(result) else "tetapkan_pemenang"
+        return "kabapas_memutuskan_seri.kirim_formulir" if flow.needs_decision(result) else "tetapkan_pemenang"
 
     cabang = perolehan_suara_sama(hasil)
 
@@ -142,10 +142,10 @@ with DAG(
     @task(task_id="tetapkan_pemenang", trigger_rule="none_failed_min_one_success", multiple_outputs=True,
           doc_md="Pegawai terbaik ditetapkan: menurut suara terbanyak, atau menurut putusan Kepala Bapas bila seri.")
     def tetapkan_pemenang(survey: dict, result: dict, ti=None) -> dict:
-        from bapas_sop.sop import peterpan_flow
+        from bapas_sop.sops.peterpan import flow
 
         decision = ti.xcom_pull(task_ids="kabapas_memutuskan_seri.tunggu_jawaban")
-        return peterpan_flow.decide_winner(survey, result, decision, dag_id=ti.dag_id, run_id=ti.run_id)
+        return flow.decide_winner(survey, result, decision, dag_id=ti.dag_id, run_id=ti.run_id)
 
     pemenang = tetapkan_pemenang(survei, hasil)
     cabang >> [seri, pemenang]
@@ -155,9 +155,9 @@ with DAG(
           doc_md="**Pemberian sertifikat pegawai teladan tiap triwulan**: draf sertifikat (PDF) dibuat dan dikirim "
                  "ke Kepala Bapas.")
     def sertifikat_pegawai_teladan(survey: dict, winner: dict, ti=None) -> dict:
-        from bapas_sop.sop import peterpan_flow
+        from bapas_sop.sops.peterpan import flow
 
-        return peterpan_flow.prepare_certificate(survey, winner, dag_id=ti.dag_id, run_id=ti.run_id)
+        return flow.prepare_certificate(survey, winner, dag_id=ti.dag_id, run_id=ti.run_id)
 
     draf = sertifikat_pegawai_teladan(survei, pemenang)
 
@@ -176,9 +176,9 @@ with DAG(
                         doc_md="Sertifikat yang disetujui dikirim ke **Staf TU** untuk dicetak. Bila Kepala Bapas tidak "
                                "menyetujui, langkah penghargaan dilewati dan Pokja 3 diberi tahu.")
     def terbitkan_sertifikat(survey: dict, winner: dict, approval: dict, ti=None):
-        from bapas_sop.sop import peterpan_flow
+        from bapas_sop.sops.peterpan import flow
 
-        return peterpan_flow.issue_certificate(survey, winner, approval, dag_id=ti.dag_id, run_id=ti.run_id)
+        return flow.issue_certificate(survey, winner, approval, dag_id=ti.dag_id, run_id=ti.run_id)
 
     terbit = terbitkan_sertifikat(survei, pemenang, persetujuan.answer)
 
@@ -195,9 +195,9 @@ with DAG(
     @task(task_id="keterangan_media_sosial",
           doc_md="Tim Humas menerima keterangan siap pakai untuk media sosial beserta tautan foto.")
     def keterangan_media_sosial(survey: dict, result: dict, winner: dict, photo: dict, ti=None) -> str:
-        from bapas_sop.sop import peterpan_flow
+        from bapas_sop.sops.peterpan import flow
 
-        return peterpan_flow.send_caption(survey, result, winner, photo, dag_id=ti.dag_id, run_id=ti.run_id)
+        return flow.send_caption(survey, result, winner, photo, dag_id=ti.dag_id, run_id=ti.run_id)
 
     keterangan = keterangan_media_sosial(survei, hasil, pemenang, foto.answer)
 
@@ -214,18 +214,18 @@ with DAG(
     @task(task_id="pengumuman_hasil",
           doc_md="Seluruh pegawai menerima pengumuman pegawai terbaik dengan grafik hasil survei (PNG).")
     def pengumuman_hasil(survey: dict, result: dict, winner: dict, ti=None) -> int:
-        from bapas_sop.sop import peterpan_flow
+        from bapas_sop.sops.peterpan import flow
 
-        return peterpan_flow.announce(survey, result, winner, dag_id=ti.dag_id, run_id=ti.run_id)
+        return flow.announce(survey, result, winner, dag_id=ti.dag_id, run_id=ti.run_id)
 
     pengumuman = pengumuman_hasil(survei, hasil, pemenang)
     terbit >> [foto, bingkisan, pengumuman]
 
     @task(task_id="catat_hasil_triwulan", doc_md="Hasil triwulan dicatat: pemenang, foto dan penyerahan bingkisan.")
     def catat_hasil_triwulan(survey: dict, winner: dict, photo: dict, gift: dict, ti=None) -> dict:
-        from bapas_sop.sop import peterpan_flow
+        from bapas_sop.sops.peterpan import flow
 
-        return peterpan_flow.close(survey, winner, photo, gift, dag_id=ti.dag_id, run_id=ti.run_id)
+        return flow.close(survey, winner, photo, gift, dag_id=ti.dag_id, run_id=ti.run_id)
 
     catat = catat_hasil_triwulan(survei, pemenang, foto.answer, bingkisan.answer)
     [keterangan, pengumuman] >> catat

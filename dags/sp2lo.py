@@ -13,7 +13,7 @@ from airflow.sdk import DAG, Param, task
 from bapas_sop.airflow.operators import human_step
 from bapas_sop.airflow.sensors import ReviewLoopSensor
 from bapas_sop.policy import StepPolicy
-from bapas_sop.sop.litmas_terms import CATEGORIES, LITMAS_TYPES, REQUESTING_AGENCIES
+from bapas_sop.sops.sp2lo.terms import CATEGORIES, LITMAS_TYPES, REQUESTING_AGENCIES
 
 CASE = "{{ ti.xcom_pull(task_ids='permintaan_litmas', key='case_number') }}"
 
@@ -60,9 +60,9 @@ with DAG(
     @task(task_id="permintaan_litmas", multiple_outputs=True,
           doc_md="**Permintaan Penelitian Kemasyarakatan Anak/Dewasa**: perkara dicatat, jam mulai dihitung, pemohon menerima tanda terima.")
     def permintaan_litmas(params=None, ti=None):
-        from bapas_sop.sop import sp2lo_flow
+        from bapas_sop.sops.sp2lo import flow
 
-        return sp2lo_flow.start_case(dict(params), dag_id=ti.dag_id, run_id=ti.run_id)
+        return flow.start_case(dict(params), dag_id=ti.dag_id, run_id=ti.run_id)
 
     case = permintaan_litmas()
 
@@ -80,9 +80,9 @@ with DAG(
     @task(task_id="catat_disposisi", multiple_outputs=True,
           doc_md="Disposisi Kepala Bapas dicatat pada perkara; daftar PK seksi itu beserta bebannya disiapkan untuk Kasubsi.")
     def catat_disposisi(case_number: str, outcome: dict):
-        from bapas_sop.sop import sp2lo_flow
+        from bapas_sop.sops.sp2lo import flow
 
-        return sp2lo_flow.after_disposition(case_number, outcome)
+        return flow.after_disposition(case_number, outcome)
 
     seksi = catat_disposisi(case["case_number"], disposisi.answer)
 
@@ -100,9 +100,9 @@ with DAG(
     @task(task_id="catat_penunjukan", multiple_outputs=True,
           doc_md="PK yang ditunjuk dicatat; batas waktu Litmas dihitung (untuk Litmas integrasi jam mulai saat penunjukan).")
     def catat_penunjukan(case_number: str, outcome: dict):
-        from bapas_sop.sop import sp2lo_flow
+        from bapas_sop.sops.sp2lo import flow
 
-        return sp2lo_flow.after_appointment(case_number, outcome)
+        return flow.after_appointment(case_number, outcome)
 
     pk = catat_penunjukan(case["case_number"], penunjukan.answer)
 
@@ -120,9 +120,9 @@ with DAG(
     @task(task_id="catat_laporan", multiple_outputs=True,
           doc_md="Laporan penyelesaian PK (nomor laporan, tanggal, perjalanan dinas) dicatat; perkara menunggu rekomendasi Kasubsi.")
     def catat_laporan(case_number: str, outcome: dict):
-        from bapas_sop.sop import sp2lo_flow
+        from bapas_sop.sops.sp2lo import flow
 
-        return sp2lo_flow.after_report(case_number, outcome)
+        return flow.after_report(case_number, outcome)
 
     laporan = catat_laporan(case["case_number"], litmas.answer)
 
@@ -151,25 +151,25 @@ with DAG(
     @task(task_id="catat_rekomendasi",
           doc_md="Persetujuan Kasubsi dicatat bersama laporan yang disetujui dan jumlah putaran revisinya.")
     def catat_rekomendasi(case_number: str, outcome: dict):
-        from bapas_sop.sop import sp2lo_flow
+        from bapas_sop.sops.sp2lo import flow
 
-        return sp2lo_flow.after_review(case_number, outcome)
+        return flow.after_review(case_number, outcome)
 
     disetujui = catat_rekomendasi(case["case_number"], rekomendasi.answer)
 
     @task(task_id="pemberitahuan_selesai",
           doc_md="Pemohon menerima pemberitahuan bahwa Litmas telah selesai.")
     def pemberitahuan_selesai(case_number: str):
-        from bapas_sop.sop import sp2lo_flow
+        from bapas_sop.sops.sp2lo import flow
 
-        sp2lo_flow.notify_requester_done(case_number)
+        flow.notify_requester_done(case_number)
 
     @task.short_circuit(task_id="kelayakan_sppd",
                         doc_md="**PK dapat mengajukan SPPD**: hanya Litmas yang sudah selesai dan disetujui, dengan perjalanan dinas, membuat PK berhak mengajukan SPPD.")
     def kelayakan_sppd(case_number: str):
-        from bapas_sop.sop import sp2lo_flow
+        from bapas_sop.sops.sp2lo import flow
 
-        return sp2lo_flow.sppd_gate(case_number)
+        return flow.sppd_gate(case_number)
 
     sppd = kelayakan_sppd(case["case_number"])
 
@@ -204,16 +204,16 @@ with DAG(
     @task(task_id="catat_pencairan",
           doc_md="Pencairan SPPD oleh Keuangan dicatat pada perkara (jumlah, nomor bukti, tanggal).")
     def catat_pencairan(case_number: str, outcome: dict):
-        from bapas_sop.sop import sp2lo_flow
+        from bapas_sop.sops.sp2lo import flow
 
-        sp2lo_flow.after_disbursement(case_number, outcome)
+        flow.after_disbursement(case_number, outcome)
 
     @task(task_id="tutup_perkara",
           doc_md="Pertanggungjawaban perjalanan dinas dicatat dan perkara ditutup.")
     def tutup_perkara(case_number: str, outcome: dict):
-        from bapas_sop.sop import sp2lo_flow
+        from bapas_sop.sops.sp2lo import flow
 
-        sp2lo_flow.close_case(case_number, outcome)
+        flow.close_case(case_number, outcome)
 
     disetujui >> [pemberitahuan_selesai(case["case_number"]), sppd]
     sppd >> pengajuan >> pencairan >> catat_pencairan(case["case_number"], pencairan.answer) >> pertanggungjawaban

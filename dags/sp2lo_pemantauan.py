@@ -7,7 +7,7 @@ Three scheduled DAGs beside the per-request ``sp2lo`` DAG, after the SOP's *over
 * ``sp2lo_ringkasan_harian`` (07:00 WIB): the daily digest of overdue Litmas;
 * ``sp2lo_laporan_bulanan`` (the 1st, 08:00 WIB): last month's on-time report (PDF) to the Kabapas.
 
-The work is in :mod:`bapas_sop.sop.sp2lo_monitor`, imported inside the tasks so that parsing
+The work is in :mod:`bapas_sop.sops.sp2lo.monitor`, imported inside the tasks so that parsing
 this file reads no database and imports no pandas. Every email is keyed in the outbox, so a
 retried task never sends twice; what cannot be sent stays queued for ``langkah_manusia``.
 """
@@ -56,7 +56,7 @@ with DAG(
                  "Pada 50% dan 80% waktu, yang sedang ditunggu (PK atau penggantinya) menerima pengingat dengan "
                  "tautan formulirnya; Litmas yang lewat batas waktu dieskalasi sekali ke Kasubsi seksi dan Kepala Bapas.")
     def periksa_batas_waktu() -> list[str]:
-        from bapas_sop.sop.sp2lo_monitor import check_deadlines
+        from bapas_sop.sops.sp2lo.monitor import check_deadlines
 
         result = check_deadlines()
         print(f"Pengingat: {len(result.reminded)} {result.reminded}; eskalasi: {len(result.escalated)} {result.escalated}")
@@ -68,7 +68,7 @@ with DAG(
           doc_md="Permintaan dari formulir publik yang tercatat tetapi belum punya run SP2LO (mis. scheduler sedang "
                  "mati saat itu) dicari di sini, supaya tidak ada permintaan yang hilang.")
     def permintaan_belum_diproses() -> list[dict]:
-        from bapas_sop.sop.sp2lo_service import cases_without_run
+        from bapas_sop.sops.sp2lo.service import cases_without_run
 
         return [{"conf": {"case_number": n}, "trigger_run_id": f"litmas__{n}"} for n in cases_without_run()]
 
@@ -97,7 +97,7 @@ with DAG(
                  "Kepala Bapas, Kasubsi BKA dan Kasubsi BKD (atau penggantinya), sekali sehari. Tidak ada email bila "
                  "tidak ada yang terlambat.")
     def susun_ringkasan_harian() -> list[str]:
-        from bapas_sop.sop.sp2lo_monitor import daily_digest
+        from bapas_sop.sops.sp2lo.monitor import daily_digest
 
         return daily_digest()
 
@@ -125,7 +125,7 @@ with DAG(
                  "dan daftar yang terlambat, untuk bulan sebelum akhir interval data run ini (WIB), dikirim sebagai "
                  "PDF kepada Kepala Bapas.")
     def kirim_laporan_bulanan(params=None, data_interval_end=None, logical_date=None) -> str:
-        from bapas_sop.sop.sp2lo_monitor import previous_month, send_monthly_report
+        from bapas_sop.sops.sp2lo.monitor import previous_month, send_monthly_report
 
         chosen = (params or {}).get("bulan")
         if chosen:

@@ -1,6 +1,7 @@
 """Registers bapas-sop in Airflow: the forms web app in the API server and links in the UI.
 
-Only the registration lives here; the code it registers is in the installed package.
+Only the registration lives here; the code it registers is in the installed package. The
+links come from the SOP packages' descriptors, so a new SOP adds its own without editing this.
 """
 
 from __future__ import annotations
@@ -8,7 +9,14 @@ from __future__ import annotations
 from airflow.plugins_manager import AirflowPlugin
 
 from bapas_sop.airflow.timetables import FirstWorkingDayTimetable
+from bapas_sop.descriptor import nav_links
 from bapas_sop.web.app import create_app
+
+_SHARED_VIEWS = [
+    {"name": "Langkah formulir terbuka", "href": "/bapas/admin/permintaan", "destination": "nav", "category": "Bapas SOP"},
+    {"name": "Riwayat SOP", "href": "/bapas/admin/riwayat", "destination": "nav", "category": "Bapas SOP"},
+    {"name": "Kotak masuk email (uji coba)", "href": "/bapas/admin/inbox", "destination": "nav", "category": "Bapas SOP"},
+]
 
 
 class BapasSopPlugin(AirflowPlugin):
@@ -16,8 +24,7 @@ class BapasSopPlugin(AirflowPlugin):
     timetables = [FirstWorkingDayTimetable]
     fastapi_apps = [{"app": create_app(), "url_prefix": "/bapas", "name": "Bapas SOP: formulir dan pemantauan"}]
     external_views = [
-        {"name": "Pemantauan Litmas (SP2LO)", "href": "/bapas/admin/litmas", "destination": "nav", "category": "Bapas SOP"},
-        {"name": "Langkah formulir terbuka", "href": "/bapas/admin/permintaan", "destination": "nav", "category": "Bapas SOP"},
-        {"name": "Kotak masuk email (uji coba)", "href": "/bapas/admin/inbox", "destination": "nav", "category": "Bapas SOP"},
-        {"name": "Formulir permintaan Litmas", "href": "/bapas/litmas/permohonan", "destination": "nav", "category": "Bapas SOP"},
+        *({"name": link.label, "href": f"/bapas{link.path}", "destination": "nav", "category": "Bapas SOP"}
+          for link in nav_links() if link.airflow_menu),
+        *_SHARED_VIEWS,
     ]

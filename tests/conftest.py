@@ -75,7 +75,7 @@ def web(project: Path):
 
     started: list[str] = []
     root = FastAPI()
-    root.mount("/bapas", create_app(admin_dependency=_test_admin, start_litmas_run=started.append))
+    root.mount("/bapas", create_app(admin_dependency=_test_admin, start_run=lambda dag_id, run_id, conf: started.append(conf["case_number"])))
     client = TestClient(root, base_url="http://testserver", follow_redirects=False)
     client.started_runs = started  # type: ignore[attr-defined]
     return client

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 
+from bapas_sop.templating import SopTemplateLoader
 from bapas_sop.settings import TEMPLATES_DIR, get_settings
 from bapas_sop.textid import format_date_id, format_datetime_id
 
@@ -70,7 +71,7 @@ def number_id(value: float | int | None) -> str:
 @lru_cache(maxsize=4)
 def _environment(directory: str) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(directory),
+        loader=SopTemplateLoader.for_directory(directory),
         autoescape=select_autoescape(["html", "htm"]),
         undefined=_OptionalUndefined,
         trim_blocks=True,

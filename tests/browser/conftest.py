@@ -121,7 +121,7 @@ def forms_server(project: Path, smtp_server: Any, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("BAPAS_PUBLIC_URL", f"{base}/bapas")
     started_runs: list[str] = []
     root = FastAPI()
-    root.mount("/bapas", create_app(admin_dependency=_refuse_admin, start_litmas_run=started_runs.append))
+    root.mount("/bapas", create_app(admin_dependency=_refuse_admin, start_run=lambda dag_id, run_id, conf: started_runs.append(conf["case_number"])))
     server = uvicorn.Server(
         uvicorn.Config(root, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)
     )

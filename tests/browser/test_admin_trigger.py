@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from bapas_sop.devstack import ADMIN_PASSWORD, ADMIN_USER, Stack, StackConfig, free_port
-from bapas_sop.sop.litmas_terms import CATEGORIES, LITMAS_TYPES, REQUESTING_AGENCIES
+from bapas_sop.sops.sp2lo.terms import CATEGORIES, LITMAS_TYPES, REQUESTING_AGENCIES
 
 from .conftest import DESKTOP
 

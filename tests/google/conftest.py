@@ -14,7 +14,7 @@ from typing import Any
 
 import httplib2
 import pytest
-from fake_google import API_KEY, FakeGoogle
+from tests.support.fake_google import API_KEY, FakeGoogle
 from google.auth.credentials import AnonymousCredentials
 
 from bapas_sop.google.calls import RetryPolicy

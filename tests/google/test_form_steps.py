@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fake_google import FakeGoogle
+from tests.support.fake_google import FakeGoogle
 from google.auth.credentials import AnonymousCredentials
 from sqlalchemy import select
 
@@ -54,7 +54,7 @@ DAG, RUN = "peterpan", "manual__google_form_steps"
 SUBJECT = "peterpan/2026-Q3"
 SPEC_NAME = "peterpan_suara"
 FORM_TITLE = "Survei Peterpan Triwulan III 2026: pilih pegawai terbaik"
-VOTER_CHECK = "bapas_sop.sop.peterpan_flow.refuse_self_vote"
+VOTER_CHECK = "bapas_sop.sops.peterpan.flow.refuse_self_vote"
 CHOICE_TITLE = "Pegawai yang Anda pilih"
 REASON_TITLE = "Alasan Anda memilihnya"
 REFUSED_SUBJECT = "Jawaban Anda belum dihitung"
@@ -73,7 +73,7 @@ def sharing(fake: FakeGoogle, retry: RetryPolicy) -> DriveSharing:
 @pytest.fixture
 def options(project) -> list[dict[str, str]]:
     from bapas_sop.directory import get_directory
-    from bapas_sop.sop import peterpan
+    from bapas_sop.sops.peterpan import rules as peterpan
 
     return [peterpan.candidate_option(p) for p in peterpan.eligible_candidates(get_directory())]
 
@@ -109,7 +109,8 @@ class Survey:
 @pytest.fixture
 def survey(fake: FakeGoogle, forms: GoogleFormsBackend, sharing: DriveSharing, options, smtp_server) -> Survey:
     """The form created and shared, one step per voter opened like ``peterpan_flow.open_ballots``."""
-    from bapas_sop.sop import peterpan, peterpan_flow
+    from bapas_sop.sops.peterpan import rules as peterpan
+    from bapas_sop.sops.peterpan import flow as peterpan_flow
 
     created = create(forms, sharing, options)
     opened_at = utcnow().replace(microsecond=0)

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 import pytest
-from fake_google import API_KEY, FakeGoogle, connection_json
+from tests.support.fake_google import API_KEY, FakeGoogle, connection_json
 from google.auth.credentials import AnonymousCredentials
 
 from bapas_sop.forms.spec import Field, FormSpec

@@ -13,7 +13,7 @@ from typing import Any
 
 import googleapiclient.discovery_cache
 import pytest
-from fake_google import FakeGoogle
+from tests.support.fake_google import FakeGoogle
 from google.auth.credentials import AnonymousCredentials
 
 from bapas_sop.forms.spec import Field, FormSpec

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fake_google import FakeGoogle
+from tests.support.fake_google import FakeGoogle
 
 from bapas_sop.forms.spec import Choice, Field, FormSpec, Kind
 from bapas_sop.google.errors import FormNotPublishedError

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fake_google import FakeGoogle
+from tests.support.fake_google import FakeGoogle
 
 from bapas_sop.forms.spec import Field, FormSpec
 from bapas_sop.google.calls import RetryPolicy

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from fake_google import FakeGoogle
+from tests.support.fake_google import FakeGoogle
 
 from bapas_sop.directory import STAFF_COLUMNS, Directory
 from bapas_sop.google.sheets import SheetsReader, first_row_of, values_to_csv

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from fake_google import FakeGoogle
+from tests.support.fake_google import FakeGoogle
 
 from bapas_sop.calendar import WIB
 from bapas_sop.google.errors import GoogleNotFoundError

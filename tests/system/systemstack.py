@@ -27,8 +27,6 @@ from bapas_sop.devstack import ADMIN_PASSWORD, ADMIN_USER, Stack, StackConfig, f
 
 PROJECT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-# The responder lives with the scenario tests; it is a plain module, not a package.
-sys.path.insert(0, str(PROJECT / "tests" / "scenarios"))
 
 #: Every process of a test stack carries this variable (value: the stack's id), so that what a
 #: stack leaves behind (task processes and log servers in their own process groups) is found.
@@ -220,7 +218,7 @@ class SystemStack:
         return read_inbox(self.maildir)
 
     def responder(self, answers: dict[str, Any]):
-        from responder import Responder
+        from tests.support.responder import Responder
 
         client = httpx.Client(base_url=self.base_url, timeout=60, follow_redirects=False)
         return Responder(client, self.maildir, answers)
@@ -467,7 +465,7 @@ def wait_case(system: SystemStack, dag_id: str, run_id: str, timeout: float = 30
 
 
 def case_of_run(dag_id: str, run_id: str) -> str:
-    from bapas_sop.sop.sp2lo_service import case_for_run
+    from bapas_sop.sops.sp2lo.service import case_for_run
 
     case = case_for_run(dag_id, run_id)
     if case is None:

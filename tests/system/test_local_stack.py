@@ -119,7 +119,7 @@ def test_answer_given_while_the_triggerer_is_down_is_not_lost(local_stack: Syste
             local_stack.start_component("triggerer")
         api.expect_success(DAG, run_id, timeout=900, on_wait=_fail_on_responder_errors(responder))
 
-    from bapas_sop.sop.sp2lo_service import get_case
+    from bapas_sop.sops.sp2lo.service import get_case
 
     case = get_case(case_number)
     assert case.section == "bka"  # the answer given while the triggerer was down

@@ -36,8 +36,7 @@ from bapas_sop.devstack import StackConfig, free_port
 from bapas_sop.settings import DEFAULT_CONFIG
 from systemstack import PROJECT, Api, StackFailure, SystemStack
 
-sys.path.insert(0, str(PROJECT / "tests" / "google"))
-from fake_google import FakeGoogle, connection_json  # noqa: E402
+from tests.support.fake_google import FakeGoogle, connection_json  # noqa: E402
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(900)]
 
@@ -198,7 +197,7 @@ def _nip_of(email: str) -> str:
 
 def _label(nip: str) -> str:
     from bapas_sop.directory import get_directory
-    from bapas_sop.sop.peterpan import candidate_option
+    from bapas_sop.sops.peterpan.rules import candidate_option
 
     return candidate_option(get_directory().get(nip))["label"]
 

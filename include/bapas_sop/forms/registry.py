@@ -8,8 +8,8 @@ from bapas_sop.forms.spec import FormSpec
 
 _FORMS: dict[str, FormSpec] = {}
 
-# Modules that define forms; imported on first look-up so the web app knows every SOP's forms.
-FORM_MODULES = ("bapas_sop.forms.common", "bapas_sop.forms.sp2lo", "bapas_sop.forms.peterpan", "bapas_sop.forms.gaji_umr", "bapas_sop.forms.bus_mini")
+# The shared forms; each SOP names its own in its descriptor (bapas_sop.descriptor).
+SHARED_FORM_MODULES = ("bapas_sop.forms.common",)
 
 
 def register(*specs: FormSpec) -> None:
@@ -22,6 +22,17 @@ def register(*specs: FormSpec) -> None:
 
 def get_form(name: str) -> FormSpec:
     if name not in _FORMS:
-        for module in FORM_MODULES:
+        from bapas_sop.descriptor import form_modules
+
+        for module in (*SHARED_FORM_MODULES, *form_modules()):
             importlib.import_module(module)
     return _FORMS[name]
+
+
+def all_forms() -> dict[str, FormSpec]:
+    """Every form of every SOP, by name (imports all form modules)."""
+    from bapas_sop.descriptor import form_modules
+
+    for module in (*SHARED_FORM_MODULES, *form_modules()):
+        importlib.import_module(module)
+    return dict(_FORMS)

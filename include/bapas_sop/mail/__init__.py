@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from bapas_sop.mail.connection import SmtpSettings, smtp_settings
 from bapas_sop.mail.outbox import (
+    Mailing,
+    mailing,
     FlushResult,
     MailDeliveryError,
     enqueue,
@@ -44,6 +46,7 @@ __all__ = [
     "FlushResult",
     "InboxMessage",
     "MailDeliveryError",
+    "Mailing",
     "RenderedEmail",
     "SmtpSettings",
     "enqueue",
@@ -51,6 +54,7 @@ __all__ = [
     "find_messages",
     "flush",
     "html_to_text",
+    "mailing",
     "message_id_for",
     "read_inbox",
     "render_email",

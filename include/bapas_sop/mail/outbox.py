@@ -1,7 +1,11 @@
 """The idempotent outbox: every email is a row first, and is sent at most once per key.
 
-A task enqueues its emails in the same transaction as the records they talk about, then
-flushes. A retried task finds its rows (same keys) and enqueues nothing new; a row that is
+**The one way a flow sends email** (:func:`mailing`): open a mailing, record what happened and
+queue the emails that announce it in the same transaction (``batch.email(...)``, or
+``batch.include(keys)`` for emails a core call such as :func:`bapas_sop.humantask.open_request`
+queued); when the block ends the transaction commits and exactly those keys are sent. Nothing
+checks for a key first: :func:`enqueue_email` returns the existing row. A send that fails
+leaves the rows queued for the ``langkah_manusia`` sweep, so a task never fails over mail. A retried task finds its rows (same keys) and enqueues nothing new; a row that is
 already sent is never sent again; a failed send stays queued and a later flush retries it.
 
 Rows move ``queued -> sending -> sent``. ``sending`` is a claim taken (and committed) before
@@ -17,8 +21,9 @@ import hashlib
 import logging
 import mimetypes
 import smtplib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.charset import QP, Charset
 from email.encoders import encode_base64
@@ -201,16 +206,20 @@ def enqueue_email(
     template: str,
     context: dict[str, Any],
     cc: AddressList | None = None,
-    attachments: Attachments | None = None,
+    attachments: Attachments | Callable[[], Attachments] | None = None,
 ) -> OutboxMessage:
-    """Render ``templates/email/<template>.html`` and enqueue it under ``key``.
+    """Render the email template ``template`` (``templates/email/<name>.html``, or an SOP's
+    ``templates/<sop>/email/<name>.html`` for ``<sop>/<name>``) and enqueue it under ``key``.
 
     An existing key returns early, before rendering: a retry does not depend on the template
-    still rendering the same way.
+    still rendering the same way. ``attachments`` may be a function (a PDF to print): it is
+    called only when the key is new.
     """
     existing = _by_key(session, key)
     if existing is not None:
         return existing
+    if callable(attachments):
+        attachments = attachments()
     rendered = render_email(template, context)
     return _insert_new(
         session,
@@ -222,6 +231,57 @@ def enqueue_email(
         text=rendered.text,
         attachments=attachments,
     )
+
+
+@dataclass
+class Mailing:
+    """The emails of one transaction: queued with it, sent once it has committed.
+
+    :param session: the transaction the emails join (records and emails commit together).
+    """
+
+    session: Session
+    keys: list[str] = field(default_factory=list)
+    #: What the send after the commit gave (None until then, or when nothing was queued).
+    result: FlushResult | None = None
+
+    def email(
+        self,
+        *,
+        key: str,
+        to: AddressList,
+        template: str,
+        context: dict[str, Any],
+        cc: AddressList | None = None,
+        attachments: Attachments | Callable[[], Attachments] | None = None,
+    ) -> OutboxMessage:
+        """Queue one email under ``key`` (see :func:`enqueue_email`) to be sent after the commit."""
+        message = enqueue_email(self.session, key=key, to=to, template=template, context=context, cc=cc,
+                                attachments=attachments)
+        self.include([key])
+        return message
+
+    def include(self, keys: Iterable[str]) -> None:
+        """Also send these already queued keys (queued by a core call in this transaction)."""
+        self.keys.extend(k for k in keys if k not in self.keys)
+
+
+@contextmanager
+def mailing() -> Iterator[Mailing]:
+    """A transaction whose emails are sent when it commits (nothing is sent if it fails).
+
+    ::
+
+        with mailing() as batch:
+            record_something(batch.session)
+            batch.email(key=f"{run_id}/pengumuman/{nip}", to=person.email, template="sop/pengumuman", context={...})
+        # committed; sent now, or queued for the sweep if the mail server is down
+    """
+    with session_scope() as session:
+        batch = Mailing(session)
+        yield batch
+    if batch.keys:
+        batch.result = flush(keys=batch.keys)
 
 
 # --------------------------------------------------------------------------- MIME

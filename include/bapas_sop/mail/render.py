@@ -15,8 +15,9 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 
+from bapas_sop.templating import SopTemplateLoader
 from bapas_sop.settings import TEMPLATES_DIR, get_settings
 
 EMAIL_TEMPLATES_DIR = TEMPLATES_DIR / "email"
@@ -40,7 +41,7 @@ class RenderedEmail:
 @lru_cache(maxsize=4)
 def _environment(directory: str) -> Environment:
     return Environment(
-        loader=FileSystemLoader(directory),
+        loader=SopTemplateLoader.for_directory(directory),
         autoescape=select_autoescape(["html", "htm"]),
         undefined=_OptionalUndefined,
         trim_blocks=True,

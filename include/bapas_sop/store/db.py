@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -59,11 +60,35 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
+def migration_locations() -> list[Path]:
+    """The shared schema's versions, then each SOP's own (``bapas_sop/sops/<sop>/migrations``).
+
+    Each SOP's tables are an Alembic branch of their own (``branch_labels = ("<sop>",)``,
+    ``depends_on = "0001"``), so a new SOP adds its migrations in its folder and nothing shared.
+    """
+    import importlib.util
+
+    from bapas_sop.descriptor import SOPS_PACKAGE, discover
+
+    locations = [MIGRATIONS_DIR / "versions"]
+    spec = importlib.util.find_spec(SOPS_PACKAGE)
+    roots = [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
+    for sop in discover():
+        for root in roots:
+            folder = root / sop.id / "migrations"
+            if folder.is_dir():
+                locations.append(folder)
+    return locations
+
+
 def alembic_config(url: str | None = None):
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Alembic splits this option on the path separator; a space would break paths with spaces.
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(str(p) for p in migration_locations()))
     cfg.set_main_option("sqlalchemy.url", (url or get_settings().db_url).replace("%", "%%"))
     return cfg
 
@@ -74,4 +99,4 @@ def migrate(url: str | None = None) -> None:
 
     url = url or get_settings().db_url
     _engine_for(url)  # creates the SQLite file's folder
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url), "heads")

@@ -1,5 +1,5 @@
-"""Admin pages: the development inbox, open human steps, the audit trail, the Litmas monitor,
-the SOP history (Peterpan, Bus Mini, Gaji UMR).
+"""Admin pages shared by every SOP: the development inbox, open human steps, the audit trail and
+the SOP history page. An SOP's own admin pages (SP2LO's Litmas monitor) are in its package.
 
 Every route here depends on the admin check given by the app (Airflow's login by default).
 """
@@ -24,7 +24,9 @@ def router(admin: Callable[..., Any]) -> APIRouter:
 
     @routes.get("/", response_class=HTMLResponse)
     def index() -> Response:
-        return render_page("admin_index.html", title="Admin Bapas SOP")
+        from bapas_sop.descriptor import discover
+
+        return render_page("admin_index.html", title="Admin Bapas SOP", sops=discover())
 
     @routes.get("/inbox", response_class=HTMLResponse)
     def inbox(kepada: str | None = None) -> Response:
@@ -61,12 +63,6 @@ def router(admin: Callable[..., Any]) -> APIRouter:
                 stmt = stmt.where(AuditEvent.subject.contains(subjek))
             events = session.scalars(stmt).all()
         return render_page("admin_audit.html", title="Jejak audit", events=events, subjek=subjek)
-
-    @routes.get("/litmas", response_class=HTMLResponse)
-    def litmas() -> Response:
-        from bapas_sop.web.admin_litmas import litmas_page
-
-        return litmas_page()
 
     @routes.get("/riwayat", response_class=HTMLResponse)
     def history(sop: str | None = None) -> Response:

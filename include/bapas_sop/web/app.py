@@ -34,7 +34,7 @@ def create_app(
     *,
     admin_dependency: Callable[..., Any] | None = None,
     deliver: Callable[[list[str]], Any] | None = None,
-    start_litmas_run: Callable[[str], Any] | None = None,
+    start_run: Callable[[str, str, dict[str, Any]], Any] | None = None,
 ) -> FastAPI:
     """Build the app. Tests inject the admin check, mail delivery and DAG triggering.
 
@@ -42,12 +42,13 @@ def create_app(
         Airflow's ``get_user`` by default.
     :param deliver: sends queued outbox keys now (default: flush through the SMTP connection);
         a failure leaves them queued for the sweep.
-    :param start_litmas_run: starts the SP2LO DAG run of a registered case number.
+    :param start_run: starts a DAG run, ``start_run(dag_id, run_id, conf)`` (an SOP's public
+        form starts its run this way; default: Airflow's ``trigger_dag``).
     """
     app = FastAPI(title="Bapas SOP", docs_url=None, redoc_url=None, openapi_url=None)
     admin = admin_dependency or airflow_admin
     deliver = deliver or deliver_now
-    start_litmas_run = start_litmas_run or trigger_sp2lo_run
+    start_run = start_run or trigger_run
 
     @app.exception_handler(AdminLoginRequired)
     async def _login_required(request: Request, exc: AdminLoginRequired) -> Response:
@@ -89,7 +90,7 @@ def create_app(
                 "message.html", status_code=403, title="Formulir tidak sah",
                 message="Formulir ini tidak dikirim dari halaman yang benar. Buka kembali tautan dari email Anda.",
             )
-        raw = _raw_values(form_data)
+        raw = raw_values(form_data)
         try:
             result = humantask.submit(token, raw, remote_addr=_client(http_request))
         except LinkError as exc:
@@ -133,23 +134,14 @@ def create_app(
             "Beliau menerima email berisi tautan formulir. Terima kasih.",
         )
 
-    # --- SP2LO: requests for a Litmas --------------------------------------------------
+    # --- each SOP's own pages (public intake forms, admin monitors) -------------------
 
-    @app.get("/litmas/permohonan", response_class=HTMLResponse)
-    def intake_page() -> Response:
-        return _public_form_page(get_form("sp2lo_permohonan"), action="/litmas/permohonan", values={}, errors={})
+    from bapas_sop.descriptor import WebContext, discover, load
 
-    @app.post("/litmas/permohonan", response_class=HTMLResponse)
-    async def intake_post(http_request: Request, background: BackgroundTasks) -> Response:
-        return await _register(http_request, background, "sp2lo_permohonan", "formulir", start_litmas_run, deliver)
-
-    @app.get("/litmas/surat-masuk", response_class=HTMLResponse)
-    def letter_page(user: Any = Depends(admin)) -> Response:
-        return _public_form_page(get_form("sp2lo_surat_masuk"), action="/litmas/surat-masuk", values={}, errors={})
-
-    @app.post("/litmas/surat-masuk", response_class=HTMLResponse)
-    async def letter_post(http_request: Request, background: BackgroundTasks, user: Any = Depends(admin)) -> Response:
-        return await _register(http_request, background, "sp2lo_surat_masuk", "surat", start_litmas_run, deliver)
+    web_context = WebContext(admin=admin, deliver=deliver, start_run=start_run)
+    for sop in discover():
+        if sop.router:
+            app.include_router(load(sop.router)(web_context))
 
     # --- admins -------------------------------------------------------------------------
 
@@ -195,53 +187,22 @@ def deliver_now(keys: list[str]) -> None:
         logging.getLogger(__name__).exception("email delivery deferred to the sweep")
 
 
-def trigger_sp2lo_run(case_number: str) -> str | None:
-    """Start the SP2LO run of a registered case inside the API server (which owns the DB)."""
+def trigger_run(dag_id: str, run_id: str, conf: dict[str, Any]) -> str | None:
+    """Start a DAG run inside the API server (which owns Airflow's database)."""
     from airflow.api.common.trigger_dag import trigger_dag
     from airflow.utils.types import DagRunTriggeredByType
 
     run = trigger_dag(
-        "sp2lo",
+        dag_id,
         triggered_by=DagRunTriggeredByType.REST_API,
-        conf={"case_number": case_number},
-        run_id=f"litmas__{case_number}",
-        triggering_user_name="formulir-permohonan",
+        conf=conf,
+        run_id=run_id,
+        triggering_user_name="formulir-bapas",
     )
     return run.run_id if run else None
 
 
-async def _register(
-    http_request: Request, background: BackgroundTasks, form_name: str, channel: str,
-    start_litmas_run: Callable[[str], Any], deliver: Callable[[list[str]], Any],
-) -> Response:
-    from bapas_sop.sop import sp2lo_service
-
-    form = get_form(form_name)
-    form_data = await http_request.form()
-    raw = _raw_values(form_data)
-    validation = form.validate(raw)
-    action = "permohonan" if channel == "formulir" else "surat-masuk"
-    if not validation.ok:
-        return _public_form_page(form, action=action, values=validation.kept, errors=validation.errors, status_code=422)
-    case = sp2lo_service.register_request(validation.values, channel=channel, actor=str(raw.get("email_pemohon") or channel))
-    try:
-        start_litmas_run(case.case_number)
-    except Exception:  # noqa: BLE001 - the case is stored; the monitor starts its run later
-        import logging
-
-        logging.getLogger(__name__).exception("could not start the SP2LO run of %s now", case.case_number)
-    return render_page(
-        "message.html",
-        title="Permintaan diterima",
-        message=(
-            f"Permintaan Litmas untuk {case.client_name} telah dicatat dengan nomor perkara "
-            f"{case.case_number}. Tanda terima dikirim ke {case.requester_email}."
-        ),
-        facts=[["Nomor perkara", case.case_number]],
-    )
-
-
-def _raw_values(form_data: FormData) -> dict[str, Any]:
+def raw_values(form_data: FormData) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for key in form_data.keys():
         if key.startswith("_"):
@@ -314,7 +275,7 @@ def _form_page(
     )
 
 
-def _public_form_page(form: FormSpec, *, action: str, values: Mapping[str, Any], errors: Mapping[str, str], status_code: int = 200) -> Response:
+def public_form_page(form: FormSpec, *, action: str, values: Mapping[str, Any], errors: Mapping[str, str], status_code: int = 200) -> Response:
     return render_page(
         "form.html", status_code=status_code, form=form, fields=_field_views(form, {}, values, errors),
         request=None, errors=errors, action=action, csrf=None, facts=[], stand_ins=[],
@@ -355,4 +316,4 @@ def _answered_page(form: FormSpec, request: Any, *, just_saved: bool) -> Respons
     )
 
 
-__all__ = ["create_app", "Validation"]
+__all__ = ["create_app", "public_form_page", "raw_values", "render_page", "Validation"]

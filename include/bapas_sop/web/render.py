@@ -7,8 +7,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 
+from bapas_sop.templating import SopTemplateLoader
 from bapas_sop.settings import TEMPLATES_DIR, get_settings
 from bapas_sop.textid import format_date_id, format_datetime_id
 
@@ -23,7 +24,7 @@ class _LenientUndefined(StrictUndefined):
 @lru_cache(maxsize=2)
 def _environment(directory: str) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(directory),
+        loader=SopTemplateLoader.for_directory(directory),
         autoescape=select_autoescape(["html"]),
         undefined=_LenientUndefined,
         trim_blocks=True,
@@ -38,8 +39,15 @@ def render_page(template: str, *, status_code: int = 200, **context: Any) -> HTM
     env = _environment(str(TEMPLATES_DIR / "pages"))
     settings = get_settings()
     base = urlparse(settings.public_url).path.rstrip("/")
-    html = env.get_template(template).render(office=settings.office, base=base, **context)
+    html = env.get_template(template).render(office=settings.office, base=base, sop_nav=_sop_nav(), **context)
     return HTMLResponse(html, status_code=status_code, headers=_SECURITY_HEADERS)
+
+
+def _sop_nav() -> tuple[Any, ...]:
+    """The SOPs' admin links for the navigation bar (their public forms are on the index page)."""
+    from bapas_sop.descriptor import nav_links
+
+    return tuple(link for link in nav_links() if not link.public)
 
 
 # Pages load nothing from elsewhere and are never framed: the CSP says so to the browser.

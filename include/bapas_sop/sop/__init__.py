@@ -1,1 +1,0 @@
-"""Pure domain logic of each SOP (pandas and rules, no Airflow), unit-tested on its own."""

@@ -1,0 +1,387 @@
+"""What each task of the Bus Mini DAG does, as plain functions (the DAG file only wires them).
+
+Records, without a table of their own (see the proposal in the closing note of issue 3):
+the staff's reports, the confirmations and the Ketua Humas's review are form requests with
+their answers; the rundown, the reminder, the escalation and **the week-by-week history**
+are audit rows with subject ``bus_mini/<week>`` (``bus_mini_week`` with ``status`` uploaded
+or missed, the video's id, title, URL and publication time: :func:`week_history`).
+
+**The upload check** (:func:`check_upload`, one poke of a reschedule-mode sensor) asks
+YouTube for the channel's uploads inside the week window:
+``bapas_sop.google.youtube.YouTubeBackend.from_connection().recent_uploads(channel_id,
+published_after=..., published_before=...)``, the YouTube connection being
+``BAPAS_YOUTUBE_CONN_ID``, else ``BAPAS_GOOGLE_CONN_ID``, else ``google_default`` (an API key
+is enough). The embedded default has no YouTube connection: then the check says so once in
+the log and Tim Humas confirms the upload on a form instead (pasting the video's link).
+Either way: found, the week is recorded and announced; not found at the upload deadline,
+Tim Humas is reminded; still nothing when the week closes, the Ketua Humas is told and the
+week is recorded missed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bapas_sop import audit, humantask
+from bapas_sop.directory import Directory, Person, get_directory
+from bapas_sop.documents import render_html, render_pdf
+from bapas_sop.mail.outbox import enqueue_email, flush
+from bapas_sop.policy import StepPolicy
+from bapas_sop.settings import get_settings
+from bapas_sop.sops.bus_mini import rules as bus_mini
+from bapas_sop.sops.bus_mini.rules import Week
+from bapas_sop.store.db import session_scope
+from bapas_sop.store.models import AuditEvent, OutboxMessage, utcnow
+from bapas_sop.textid import format_datetime_id
+
+log = logging.getLogger(__name__)
+
+ACTOR = "system"
+REPORT_STEP = "mengumpulkan_informasi"
+REPORT_FORM = "bus_mini_kegiatan"
+MANUAL_STEP = "konfirmasi_unggahan"
+MANUAL_FORM = "bus_mini_konfirmasi_unggahan"
+CHANNEL_ENV = "BAPAS_YOUTUBE_CHANNEL_ID"
+
+
+def subject(week: Week | str) -> str:
+    return f"bus_mini/{week}"
+
+
+# --------------------------------------------------------------------------- the week
+
+
+def plan_week(params: Mapping[str, Any], *, dag_id: str, run_id: str, logical_date: datetime | None = None,
+              now: datetime | None = None) -> dict[str, Any]:
+    """The week, its deadlines and who reports; an admin may choose the week and deadlines."""
+    now = now or utcnow()
+    week = bus_mini.week_for_run(params.get("pekan"), logical_date, now)
+    due = bus_mini.deadlines(week, {
+        "reports": params.get("batas_laporan"), "upload": params.get("batas_unggah"),
+        "escalation": params.get("batas_eskalasi"),
+    })
+    facts = [
+        ["Pekan", week.label],
+        ["Batas laporan kegiatan", format_datetime_id(due.reports)],
+        ["Batas unggah video", format_datetime_id(due.upload)],
+    ]
+    return {
+        "week": week.key, "label": week.label, "window_start": week.start.isoformat(), "window_end": week.end.isoformat(),
+        "deadlines": due.as_dict(), "reports_due": due.reports.isoformat(), "facts": facts,
+        "channel_id": params.get("youtube_channel_id") or None,
+    }
+
+
+def _week(plan: Mapping[str, Any]) -> Week:
+    return Week.parse(plan["week"])
+
+
+def _due(plan: Mapping[str, Any]) -> bus_mini.Deadlines:
+    d = plan["deadlines"]
+    return bus_mini.Deadlines(**{k: datetime.fromisoformat(v) for k, v in d.items()})
+
+
+def report_policy() -> StepPolicy:
+    """Activity reports: a reminder four hours before; unanswered = nothing to report."""
+    return StepPolicy.from_config(remind_before=timedelta(hours=4), escalate_after=None, expire_after=timedelta(0),
+                                  default_answer={"ada_kegiatan": False})
+
+
+# --------------------------------------------------------------------------- 1. reports and rundown
+
+
+def reporters(directory: Directory) -> list[Person]:
+    """Who is asked for the week's activities: every active employee not on leave."""
+    return [p for p in directory.active_employees() if not p.on_leave]
+
+
+def open_report_requests(plan: Mapping[str, Any], *, dag_id: str, run_id: str) -> list[str]:
+    """*Mengumpulkan informasi dan kegiatan Bapas dalam sepekan*: one form per employee."""
+    directory = get_directory()
+    due = datetime.fromisoformat(plan["reports_due"])
+    keys, outbox = [], []
+    for person in reporters(directory):
+        opened = humantask.open_request(
+            key=humantask.request_key(dag_id, run_id, f"{REPORT_STEP}/{person.nip}"),
+            step=REPORT_STEP, form_name=REPORT_FORM,
+            title=f"Laporan kegiatan untuk Bus Mini {plan['label']}",
+            assignee=f"nip:{person.nip}",
+            context={"facts": plan["facts"][:2], "pekan": plan["week"]},
+            policy=report_policy(), due_at=max(due, utcnow() + timedelta(minutes=30)),
+            dag_id=dag_id, run_id=run_id,
+        )
+        keys.append(opened.key)
+        outbox.extend(opened.outbox_keys)
+    flush(keys=outbox)
+    return keys
+
+
+def compile_rundown(plan: Mapping[str, Any], outcomes: Iterable[Mapping[str, Any]], *, dag_id: str, run_id: str) -> dict[str, Any]:
+    """The week's rundown (HTML and PDF) to Tim Humas as the script base."""
+    week = _week(plan)
+    directory = get_directory()
+    reports, silent, nothing = [], [], []
+    for outcome in outcomes:
+        nip = str(outcome["key"]).rsplit("/", 1)[-1]
+        person = directory.find(outcome.get("answered_by") or nip) or directory.find(nip)
+        name = person.name if person else nip
+        answer = outcome.get("answer") or {}
+        if outcome.get("defaulted"):
+            silent.append(name)
+        elif not answer.get("ada_kegiatan"):
+            nothing.append(name)
+        else:
+            reports.append({"name": name, "nip": nip, "answer": answer})
+    items = bus_mini.rundown_items(reports, week)
+    context = {
+        "title": f"Rundown Bus Mini {week.key}", "week_label": week.label, "items": items,
+        "nothing": nothing, "silent": silent, "history": week_history(limit=8),
+        "generated": format_datetime_id(utcnow()),
+    }
+    html = render_html("bus_mini/rundown", context)
+    in_week = sum(1 for i in items if i["in_week"])
+    facts = [*plan["facts"][:1], ["Kegiatan dilaporkan", f"{len(items)} ({in_week} pada pekan ini)"],
+             ["Pelapor", f"{len(reports)} pegawai"]]
+    keys = []
+    pdf: list[bytes] = []
+    with session_scope() as session:
+        for member in _team(directory, "humas"):
+            key = f"{dag_id}/{run_id}/rundown/{member.email}"
+            if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is None:
+                if not pdf:
+                    pdf.append(render_pdf("bus_mini/rundown", context))
+                enqueue_email(session, key=key, to=member.email, template="bus_mini/rundown", context={
+                    "name": member.name, "week_label": week.label, "facts": facts, "items": items[:10],
+                }, attachments={f"rundown-bus-mini-{week.key}.pdf": pdf[0], f"rundown-bus-mini-{week.key}.html": html.encode()})
+            keys.append(key)
+        if not audit.has_event(session, subject(week), "bus_mini_rundown", run_id):
+            audit.record(session, actor=ACTOR, action="bus_mini_rundown", subject=subject(week), dag_id=dag_id,
+                         run_id=run_id, items=len(items), reporters=len(reports), silent=len(silent))
+    flush(keys=keys)
+    return {"facts": facts, "base_facts": plan["facts"][:1], "items": len(items)}
+
+
+def draft_facts(plan: Mapping[str, Any], voice: Mapping[str, Any]) -> dict[str, Any]:
+    """What the Ketua Humas sees: the week and the voice-over confirmation with the draft."""
+    from bapas_sop.forms.registry import get_form
+
+    rows = get_form("bus_mini_perekaman_suara").display(voice.get("answer") or {})
+    return {"facts": [*plan["facts"][:1], *rows], "base_facts": plan["facts"][:1]}
+
+
+# --------------------------------------------------------------------------- 2. the upload check
+
+
+def channel_id(plan: Mapping[str, Any]) -> str | None:
+    """The office channel: the run's parameter, else ``BAPAS_YOUTUBE_CHANNEL_ID``, else
+    ``[bus_mini] youtube_channel_id`` in the office configuration."""
+    return (plan.get("channel_id") or os.environ.get(CHANNEL_ENV)
+            or get_settings().config.get("bus_mini", {}).get("youtube_channel_id") or None)
+
+
+def youtube_uploads(channel: str | None, week: Week) -> tuple[list[Any] | None, str | None]:
+    """The channel's uploads in the week window, or ``(None, why)`` when YouTube cannot be
+    asked in this installation (no channel, no Google client installed, no connection).
+
+    Asked through :class:`bapas_sop.google.youtube.YouTubeBackend` built from the YouTube
+    connection (``BAPAS_YOUTUBE_CONN_ID``, else ``BAPAS_GOOGLE_CONN_ID``, else
+    ``google_default``), a new client per poke. A temporary failure (quota, 5xx after the
+    client's retries) is ``(None, None)``: nothing to report, the next poke looks again;
+    wrong credentials or an unknown channel raise (an admin must fix them). The module is
+    imported here, not at the top: DAG files must not import googleapiclient when parsed.
+    """
+    if not channel:
+        return None, f"ID kanal YouTube belum diatur ({CHANNEL_ENV} atau parameter youtube_channel_id)"
+    try:
+        youtube = importlib.import_module("bapas_sop.google.youtube")
+    except ImportError as exc:
+        return None, f"klien YouTube tidak tersedia ({exc})"
+    try:
+        backend = youtube.YouTubeBackend.from_connection()
+        return list(backend.recent_uploads(channel, published_after=week.start, published_before=week.end)), None
+    except Exception as exc:
+        kind = type(exc).__name__
+        if kind == "GoogleConfigError":
+            return None, f"koneksi YouTube belum diatur: {getattr(exc, 'hint', exc)}"
+        if getattr(exc, "retryable", False):
+            log.warning("YouTube tidak dapat ditanya sekarang, dicoba lagi nanti: %s", exc)
+            return None, None
+        raise
+
+
+def _manual_request(plan: Mapping[str, Any], *, dag_id: str, run_id: str) -> humantask.OpenedRequest:
+    """The form on which Tim Humas pastes the video link when YouTube cannot be asked."""
+    due = _due(plan)
+    now = utcnow()
+    policy = StepPolicy.from_config(remind_before=None, escalate_after=None,
+                                    expire_after=max(due.escalation - due.upload, timedelta(0)))
+    return humantask.open_request(
+        key=humantask.request_key(dag_id, run_id, MANUAL_STEP), step=MANUAL_STEP, form_name=MANUAL_FORM,
+        title=f"Konfirmasi unggahan video Bus Mini {plan['label']}", assignee="humas",
+        context={"facts": plan["facts"][:1] + plan["facts"][2:]}, policy=policy,
+        due_at=max(due.upload, now + timedelta(minutes=5)), dag_id=dag_id, run_id=run_id,
+    )
+
+
+def check_upload(plan: Mapping[str, Any], *, dag_id: str, run_id: str, now: datetime | None = None) -> dict[str, Any] | None:
+    """One look for the week's video: a result when the week is settled, None to look again.
+
+    Found: ``{"status": "uploaded", "video": {...}, "source": "youtube"|"konfirmasi"}``.
+    Past the upload deadline, Tim Humas is reminded (once); at the escalation time the Ketua
+    Humas is told (once) and the result is ``{"status": "missed"}``.
+    """
+    now = now or utcnow()
+    week = _week(plan)
+    due = _due(plan)
+    uploads, why_not = youtube_uploads(channel_id(plan), week)
+    manual_url = None
+    if uploads is not None:
+        found = bus_mini.pick_upload(uploads, week)
+        log.info("YouTube: %d unggahan pada jendela pekan %s; %s", len(uploads), week.key,
+                 f"video pekan ini: {found['url']}" if found else "belum ada yang masuk jendela pekan")
+        if found:
+            return {"status": bus_mini.UPLOADED, "video": found, "source": "youtube"}
+    elif why_not:
+        log.info("Pemeriksaan YouTube otomatis dilewati: %s. Tim Humas mengonfirmasi unggahan melalui formulir.", why_not)
+    if uploads is None and why_not:
+        opened = _manual_request(plan, dag_id=dag_id, run_id=run_id)
+        if opened.created:
+            flush(keys=list(opened.outbox_keys))
+        manual_url = opened.url
+        outcome = humantask.poll(opened.key)
+        if outcome["status"] == "answered":
+            answer = outcome["answer"]
+            video = {
+                "video_id": bus_mini.video_id_from_url(answer["tautan_video"]), "title": answer.get("judul") or "",
+                "url": answer["tautan_video"], "published_at": None, "confirmed_at": outcome.get("answered_at"),
+                "confirmed_by": outcome.get("answered_by"),
+            }
+            return {"status": bus_mini.UPLOADED, "video": video, "source": "konfirmasi"}
+    if now >= due.escalation:
+        _escalate(plan, why_not, dag_id=dag_id, run_id=run_id)
+        return {"status": bus_mini.MISSED, "video": None, "source": "youtube" if uploads is not None else "konfirmasi"}
+    if now >= due.upload:
+        _remind(plan, manual_url, dag_id=dag_id, run_id=run_id)
+    return None
+
+
+def _remind(plan: Mapping[str, Any], manual_url: str | None, *, dag_id: str, run_id: str) -> None:
+    directory = get_directory()
+    keys = []
+    with session_scope() as session:
+        for member in _team(directory, "humas"):
+            key = f"{dag_id}/{run_id}/pengingat_unggah/{member.email}"
+            if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+                continue
+            enqueue_email(session, key=key, to=member.email, template="bus_mini/pengingat_unggah", context={
+                "name": member.name, "week_label": plan["label"], "facts": plan["facts"],
+                "escalation": format_datetime_id(_due(plan).escalation), "manual_url": manual_url,
+            })
+            keys.append(key)
+        if keys:
+            audit.record(session, actor=ACTOR, action="bus_mini_upload_reminder", subject=subject(plan["week"]),
+                         dag_id=dag_id, run_id=run_id, to=[k.rsplit("/", 1)[-1] for k in keys])
+    if keys:
+        flush(keys=keys)
+
+
+def _escalate(plan: Mapping[str, Any], why_not: str | None, *, dag_id: str, run_id: str) -> None:
+    directory = get_directory()
+    head = humantask.resolve_assignee("ketua_humas", directory)[0]
+    team = [m.email for m in _team(directory, "humas")]
+    key = f"{dag_id}/{run_id}/eskalasi_unggah/{head.email}"
+    with session_scope() as session:
+        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+            return
+        enqueue_email(session, key=key, to=head.email, cc=team, template="bus_mini/eskalasi_unggah", context={
+            "name": head.name, "week_label": plan["label"], "facts": plan["facts"], "why_not": why_not,
+            "history": week_history(limit=8),
+        })
+        audit.record(session, actor=ACTOR, action="bus_mini_upload_escalated", subject=subject(plan["week"]),
+                     dag_id=dag_id, run_id=run_id, to=head.person_key)
+    flush(keys=[key])
+
+
+# --------------------------------------------------------------------------- 3. record and announce
+
+
+def record_week(plan: Mapping[str, Any], result: Mapping[str, Any], *, dag_id: str, run_id: str) -> dict[str, Any] | None:
+    """The week in the history (uploaded or missed); the video, or None when missed."""
+    video = result.get("video") or {}
+    with session_scope() as session:
+        if not audit.has_event(session, subject(plan["week"]), "bus_mini_week", run_id):
+            audit.record(session, actor=str(video.get("confirmed_by") or ACTOR), action="bus_mini_week",
+                         subject=subject(plan["week"]), dag_id=dag_id, run_id=run_id, week=plan["week"],
+                         status=result["status"], source=result.get("source"), video_id=video.get("video_id"),
+                         title=video.get("title"), url=video.get("url"), published_at=video.get("published_at"))
+    return dict(video) if result["status"] == bus_mini.UPLOADED else None
+
+
+def announce_video(plan: Mapping[str, Any], video: Mapping[str, Any], *, dag_id: str, run_id: str) -> int:
+    """Every employee gets the link to the week's video."""
+    directory = get_directory()
+    facts = [["Pekan", plan["label"]]]
+    if video.get("title"):
+        facts.append(["Judul", video["title"]])
+    if video.get("published_at"):
+        facts.append(["Tayang", format_datetime_id(video["published_at"])])
+    keys = []
+    with session_scope() as session:
+        for person in directory.active_employees():
+            key = f"{dag_id}/{run_id}/video_tayang/{person.email}"
+            enqueue_email(session, key=key, to=person.email, template="bus_mini/video_tayang", context={
+                "name": person.name, "week_label": plan["label"], "url": video["url"], "facts": facts,
+            })
+            keys.append(key)
+    return flush(keys=keys).sent
+
+
+def week_history(limit: int = 12) -> list[dict[str, Any]]:
+    """The latest weeks, newest first: ``{"week", "status", "title", "url", "published_at"}``."""
+    with session_scope() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "bus_mini_week").order_by(AuditEvent.id.desc())
+        ).all()
+        seen: dict[str, dict[str, Any]] = {}
+        for e in events:
+            week = e.detail.get("week") or e.subject.split("/", 1)[1]
+            if week not in seen:
+                seen[week] = {"week": week, **{k: e.detail.get(k) for k in ("status", "title", "url", "published_at", "source")}}
+    rows = sorted(seen.values(), key=lambda r: r["week"], reverse=True)[:limit]
+    for row in rows:
+        row["status_label"] = "diunggah" if row["status"] == bus_mini.UPLOADED else "tidak ada unggahan"
+        try:
+            row["label"] = Week.parse(row["week"]).label
+        except ValueError:
+            row["label"] = row["week"]
+    return rows
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _team(directory: Directory, role: str) -> list[Person]:
+    return [a.person for a in directory.assignees_for_role(role)]
+
+
+__all__ = [
+    "announce_video",
+    "channel_id",
+    "check_upload",
+    "compile_rundown",
+    "draft_facts",
+    "open_report_requests",
+    "plan_week",
+    "record_week",
+    "report_policy",
+    "reporters",
+    "week_history",
+    "youtube_uploads",
+]
