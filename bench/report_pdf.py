@@ -37,7 +37,8 @@ def fill(cases: int, seed: int = 2026) -> None:
     """Approved Litmas in the month, on time or late, over every PK of the demo directory."""
     from bapas_sop.calendar import WIB
     from bapas_sop.directory import get_directory
-    from bapas_sop.store import LitmasCase, migrate, session_scope
+    from bapas_sop.sops.sp2lo.models import LitmasCase
+    from bapas_sop.store import migrate, session_scope
 
     migrate()
     rng = random.Random(seed)

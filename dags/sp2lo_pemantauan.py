@@ -8,8 +8,9 @@ Three scheduled DAGs beside the per-request ``sp2lo`` DAG, after the SOP's *over
 * ``sp2lo_laporan_bulanan`` (the 1st, 08:00 WIB): last month's on-time report (PDF) to the Kabapas.
 
 The work is in :mod:`bapas_sop.sops.sp2lo.monitor`, imported inside the tasks so that parsing
-this file reads no database and imports no pandas. Every email is keyed in the outbox, so a
-retried task never sends twice; what cannot be sent stays queued for ``langkah_manusia``.
+this file reads no database and imports no pandas. Each task sends the emails it queues as
+soon as its records are committed; every email is keyed in the outbox, so a retried task never
+sends twice, and what cannot be sent stays queued for ``langkah_manusia``.
 """
 
 from __future__ import annotations
@@ -24,18 +25,6 @@ WIB = ZoneInfo("Asia/Jakarta")
 START = datetime(2026, 1, 1, tzinfo=WIB)
 DEFAULT_ARGS = {"owner": "bapas-sop", "retries": 2, "retry_delay": timedelta(minutes=2)}
 TAGS = ["sop", "sp2lo", "litmas", "pemantauan"]
-
-
-@task(task_id="kirim_email", doc_md="Kirim email yang baru diantrekan langkah sebelumnya melalui satu koneksi SMTP; "
-                                    "yang gagal tetap dalam antrean dan dicoba lagi.")
-def kirim_email(keys: list[str] | str | None) -> dict:
-    from bapas_sop.mail.outbox import flush
-
-    wanted = [keys] if isinstance(keys, str) else list(keys or [])
-    if not wanted:
-        return {"sent": 0, "failed": 0, "remaining": 0}
-    result = flush(keys=wanted, raise_on_error=True)
-    return {"sent": result.sent, "failed": result.failed, "remaining": result.remaining}
 
 
 with DAG(
@@ -55,14 +44,15 @@ with DAG(
           doc_md="**Pemeriksaan keterlambatan**: setiap Litmas yang berjalan dibandingkan dengan batas waktunya. "
                  "Pada 50% dan 80% waktu, yang sedang ditunggu (PK atau penggantinya) menerima pengingat dengan "
                  "tautan formulirnya; Litmas yang lewat batas waktu dieskalasi sekali ke Kasubsi seksi dan Kepala Bapas.")
-    def periksa_batas_waktu() -> list[str]:
+    def periksa_batas_waktu() -> dict:
         from bapas_sop.sops.sp2lo.monitor import check_deadlines
 
         result = check_deadlines()
-        print(f"Pengingat: {len(result.reminded)} {result.reminded}; eskalasi: {len(result.escalated)} {result.escalated}")
-        return result.outbox_keys
+        print(f"Pengingat: {len(result.reminded)} {result.reminded}; eskalasi: {len(result.escalated)} {result.escalated}; "
+              f"email terkirim {result.sent} dari {len(result.outbox_keys)}")
+        return result.as_dict()
 
-    kirim_email(periksa_batas_waktu())
+    periksa_batas_waktu()
 
     @task(task_id="permintaan_belum_diproses",
           doc_md="Permintaan dari formulir publik yang tercatat tetapi belum punya run SP2LO (mis. scheduler sedang "
@@ -96,12 +86,12 @@ with DAG(
           doc_md="**Ringkasan harian**: daftar semua Litmas berjalan yang sudah melewati batas waktu dikirim kepada "
                  "Kepala Bapas, Kasubsi BKA dan Kasubsi BKD (atau penggantinya), sekali sehari. Tidak ada email bila "
                  "tidak ada yang terlambat.")
-    def susun_ringkasan_harian() -> list[str]:
+    def susun_ringkasan_harian() -> int:
         from bapas_sop.sops.sp2lo.monitor import daily_digest
 
-        return daily_digest()
+        return len(daily_digest())
 
-    kirim_email(susun_ringkasan_harian())
+    susun_ringkasan_harian()
 
 
 with DAG(
@@ -133,6 +123,7 @@ with DAG(
         else:
             year, month = previous_month(data_interval_end or logical_date or datetime.now(WIB))
         print(f"Laporan bulanan SP2LO untuk {year:04d}-{month:02d}")
-        return send_monthly_report(year, month)
+        send_monthly_report(year, month)
+        return f"{year:04d}-{month:02d}"
 
-    kirim_email(kirim_laporan_bulanan())
+    kirim_laporan_bulanan()

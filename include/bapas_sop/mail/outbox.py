@@ -244,6 +244,7 @@ class Mailing:
     keys: list[str] = field(default_factory=list)
     #: What the send after the commit gave (None until then, or when nothing was queued).
     result: FlushResult | None = None
+    _new: set[str] = field(default_factory=set, repr=False)
 
     def email(
         self,
@@ -256,10 +257,17 @@ class Mailing:
         attachments: Attachments | Callable[[], Attachments] | None = None,
     ) -> OutboxMessage:
         """Queue one email under ``key`` (see :func:`enqueue_email`) to be sent after the commit."""
+        if _by_key(self.session, key) is None:
+            self._new.add(key)
         message = enqueue_email(self.session, key=key, to=to, template=template, context=context, cc=cc,
                                 attachments=attachments)
         self.include([key])
         return message
+
+    def is_new(self, key: str) -> bool:
+        """Whether this mailing queued ``key`` for the first time (not a retry finding its row):
+        what a flow records once per email, it records when this is true."""
+        return key in self._new
 
     def include(self, keys: Iterable[str]) -> None:
         """Also send these already queued keys (queued by a core call in this transaction)."""

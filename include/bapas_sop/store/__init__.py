@@ -6,7 +6,6 @@ from bapas_sop.store.models import (
     Base,
     FormRequest,
     FormResponse,
-    LitmasCase,
     OutboxMessage,
 )
 
@@ -15,7 +14,6 @@ __all__ = [
     "Base",
     "FormRequest",
     "FormResponse",
-    "LitmasCase",
     "OutboxMessage",
     "get_engine",
     "migrate",

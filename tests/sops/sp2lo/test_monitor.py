@@ -28,7 +28,8 @@ from bapas_sop.mail.outbox import FlushResult, flush
 from bapas_sop.settings import PROJECT_DIR
 from bapas_sop.sops.sp2lo import monitor
 from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import AuditEvent, LitmasCase, OutboxMessage
+from bapas_sop.sops.sp2lo.models import LitmasCase
+from bapas_sop.store.models import AuditEvent, OutboxMessage
 
 PUBLIC_URL = "http://bapas.test/bapas"
 NOW = datetime(2026, 11, 16, 10, 0, tzinfo=WIB)  # Monday 10:00 WIB

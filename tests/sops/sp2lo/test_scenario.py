@@ -494,7 +494,7 @@ def test_request_from_the_public_intake_form_is_picked_up_by_its_run(sp2lo_dag, 
     assert case.received_at == registered.received_at and case.deadline_rule == registered.deadline_rule
     assert actions(audit_events(subject_prefix=f"litmas/{number}")).count("litmas_registered") == 1
     from bapas_sop.store.db import session_scope
-    from bapas_sop.store.models import LitmasCase
+    from bapas_sop.sops.sp2lo.models import LitmasCase
 
     with session_scope() as session:
         assert session.query(LitmasCase).count() == 1  # the run did not register the request again

@@ -12,11 +12,10 @@ from typing import Any
 from bapas_sop.directory import get_directory
 from bapas_sop.forms.registry import get_form
 from bapas_sop.forms.spec import FormSpec
-from bapas_sop.mail.outbox import enqueue_email, flush
+from bapas_sop.mail.outbox import mailing
 from bapas_sop.sops.sp2lo import rules as sp2lo
 from bapas_sop.sops.sp2lo import service as sp2lo_service
 from bapas_sop.sops.sp2lo.service import CaseError, facts
-from bapas_sop.store.db import session_scope
 from bapas_sop.textid import format_datetime_id
 
 
@@ -46,12 +45,15 @@ def start_case(params: Mapping[str, Any], *, dag_id: str, run_id: str) -> dict[s
             case = sp2lo_service.register_request(
                 validation.values, channel="airflow", actor="admin", dag_id=dag_id, run_id=run_id
             )
-    _send(
-        f"{dag_id}/{run_id}/tanda_terima/{case.requester_email}",
-        to=case.requester_email,
-        template="sp2lo/tanda_terima",
-        context={"name": case.requester_name or case.requester_agency, "case_number": case.case_number, "facts": facts(case)},
-    )
+    if case.requester_email:
+        with mailing() as batch:
+            batch.email(
+                key=f"{dag_id}/{run_id}/tanda_terima/{case.requester_email}",
+                to=case.requester_email,
+                template="sp2lo/tanda_terima",
+                context={"name": case.requester_name or case.requester_agency, "case_number": case.case_number,
+                         "facts": facts(case)},
+            )
     return sp2lo_service.summary(case)
 
 
@@ -109,12 +111,16 @@ def after_review(case_number: str, outcome: Mapping[str, Any]) -> dict[str, Any]
 
 def notify_requester_done(case_number: str) -> None:
     case = sp2lo_service.get_case(case_number)
-    _send(
-        f"{case.dag_id}/{case.run_id}/selesai/{case.requester_email}",
-        to=case.requester_email,
-        template="sp2lo/selesai",
-        context={"name": case.requester_name or case.requester_agency, "case_number": case.case_number, "facts": facts(case)},
-    )
+    if not case.requester_email:
+        return
+    with mailing() as batch:
+        batch.email(
+            key=f"{case.dag_id}/{case.run_id}/selesai/{case.requester_email}",
+            to=case.requester_email,
+            template="sp2lo/selesai",
+            context={"name": case.requester_name or case.requester_agency, "case_number": case.case_number,
+                     "facts": facts(case)},
+        )
 
 
 def sppd_gate(case_number: str) -> dict[str, Any] | None:
@@ -153,15 +159,6 @@ def close_case(case_number: str, outcome: Mapping[str, Any]) -> None:
 
 def _who(outcome: Mapping[str, Any]) -> str:
     return str(outcome.get("answered_by") or ("default" if outcome.get("defaulted") else "system"))
-
-
-def _send(key: str, *, to: str | None, template: str, context: dict[str, Any]) -> None:
-    """Queue one email and try to send it now; if mail is down it stays queued for the sweep."""
-    if not to:
-        return
-    with session_scope() as session:
-        enqueue_email(session, key=key, to=to, template=template, context=context)
-    flush(keys=[key])
 
 
 def directory_name(nip: str | None) -> str:

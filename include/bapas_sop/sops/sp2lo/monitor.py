@@ -33,7 +33,7 @@ from bapas_sop import audit
 from bapas_sop.calendar import WIB, to_wib, wib_date
 from bapas_sop.directory import Directory, Person, get_directory
 from bapas_sop.documents import percent_id, png_data_uri, render_pdf
-from bapas_sop.mail.outbox import enqueue_email
+from bapas_sop.mail.outbox import Mailing, mailing
 from bapas_sop.settings import get_settings
 from bapas_sop.sops.sp2lo import rules as sp2lo
 from bapas_sop.sops.sp2lo.rules import (
@@ -51,7 +51,8 @@ from bapas_sop.sops.sp2lo.rules import (
 )
 from bapas_sop.sops.sp2lo.service import facts
 from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import FormRequest, LitmasCase, OutboxMessage, utcnow
+from bapas_sop.sops.sp2lo.models import LitmasCase
+from bapas_sop.store.models import FormRequest, utcnow
 from bapas_sop.textid import MONTHS, format_date_id, format_datetime_id
 
 ACTOR = "sp2lo_monitor"
@@ -66,15 +67,18 @@ _STATUS_TAG = {STATUS_OVERDUE: "bad", STATUS_WARNING: "warn", STATUS_OK: "good",
 
 @dataclass
 class MonitorResult:
-    """What one deadline check did: case numbers reminded and escalated, outbox keys queued."""
+    """What one deadline check did: case numbers reminded and escalated, outbox keys queued,
+    and how many emails went out at once (the rest wait in the outbox for the sweep)."""
 
     reminded: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
     outbox_keys: list[str] = field(default_factory=list)
+    sent: int = 0
 
-    def as_dict(self) -> dict[str, list[str]]:
-        """JSON-safe, for XCom."""
-        return {"reminded": self.reminded, "escalated": self.escalated, "outbox_keys": self.outbox_keys}
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-safe, for XCom: case numbers and counts, no names or addresses."""
+        return {"reminded": self.reminded, "escalated": self.escalated, "emails": len(self.outbox_keys),
+                "sent": self.sent}
 
 
 @dataclass(frozen=True)
@@ -264,15 +268,15 @@ def _percent(fraction: float) -> int:
 
 
 def _remind(
-    session: Session, case: LitmasCase, fraction: float, time_left: pd.Timedelta, directory: Directory, now: datetime
+    batch: Mailing, case: LitmasCase, fraction: float, time_left: pd.Timedelta, directory: Directory, now: datetime
 ) -> str:
     """Queue one reminder and stamp the fraction on the case; returns the outbox key."""
+    session = batch.session
     target, request = _reminder_target(session, case, directory)
     percent = _percent(fraction)
     key = f"litmas/{case.case_number}/reminder/{percent}"
     is_pk_step = request is not None and request.step.startswith(PK_WORK_STEP)
-    enqueue_email(
-        session,
+    batch.email(
         key=key,
         to=target.email,
         template="sp2lo/pengingat",
@@ -311,16 +315,16 @@ def _escalation_targets(directory: Directory, section: str | None) -> list[Addre
 
 
 def _escalate(
-    session: Session, case: LitmasCase, time_left: pd.Timedelta, directory: Directory, now: datetime
+    batch: Mailing, case: LitmasCase, time_left: pd.Timedelta, directory: Directory, now: datetime
 ) -> list[str]:
     """Queue the overdue emails and stamp the escalation on the case; returns outbox keys."""
+    session = batch.session
     pk = directory.find(case.pk_nip)
     waiting = _open_request(session, case, None)
     keys = []
     for target in _escalation_targets(directory, case.section):
         key = f"litmas/{case.case_number}/overdue/{target.nip or target.email.lower()}"
-        enqueue_email(
-            session,
+        batch.email(
             key=key,
             to=target.email,
             template="sp2lo/terlambat",
@@ -351,9 +355,9 @@ def _escalate(
 def check_deadlines(now: datetime | None = None) -> MonitorResult:
     """The hourly check: remind at the configured fractions, escalate overdue cases once.
 
-    Only emails are queued here (in the same transaction as the stamps on the cases); the
-    caller flushes the outbox. A second call at the same moment finds the fractions and the
-    escalation stamped and queues nothing.
+    The emails are queued in the same transaction as the stamps on the cases and sent when it
+    commits (what cannot be sent stays queued for the sweep). A second call at the same moment
+    finds the fractions and the escalation stamped and queues nothing.
     """
     now = to_wib(now or utcnow())
     state = _deadline_state(now)
@@ -363,20 +367,22 @@ def check_deadlines(now: datetime | None = None) -> MonitorResult:
     if to_remind.empty and to_escalate.empty:
         return result
     directory = get_directory()
-    with session_scope() as session:
+    with mailing() as batch:
+        session = batch.session
         for row in to_remind.itertuples(index=False):
             case = session.get(LitmasCase, int(row.id), with_for_update=True)
             fraction = float(row.reminder_due)
             if case is None or highest_reminder_sent(case.reminders_sent) >= fraction:
                 continue  # a concurrent check was faster
-            result.outbox_keys.append(_remind(session, case, fraction, row.time_left, directory, now))
+            result.outbox_keys.append(_remind(batch, case, fraction, row.time_left, directory, now))
             result.reminded.append(case.case_number)
         for row in to_escalate.itertuples(index=False):
             case = session.get(LitmasCase, int(row.id), with_for_update=True)
             if case is None or case.overdue_escalated_at is not None:
                 continue
-            result.outbox_keys.extend(_escalate(session, case, row.time_left, directory, now))
+            result.outbox_keys.extend(_escalate(batch, case, row.time_left, directory, now))
             result.escalated.append(case.case_number)
+    result.sent = batch.result.sent if batch.result else 0
     return result
 
 
@@ -499,12 +505,8 @@ def _leaders(directory: Directory) -> list[Addressee]:
     return list(people.values())
 
 
-def _exists(session: Session, key: str) -> bool:
-    return session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None
-
-
 def daily_digest(now: datetime | None = None) -> list[str]:
-    """Queue today's digest of overdue Litmas to the Kabapas and both Kasubsi; the outbox keys.
+    """Send today's digest of overdue Litmas to the Kabapas and both Kasubsi; the outbox keys.
 
     One email per person per WIB day (the key holds the date): a second call the same day
     returns the same keys and queues nothing new. Nothing overdue, no email.
@@ -515,28 +517,25 @@ def daily_digest(now: datetime | None = None) -> list[str]:
         return []
     day = wib_date(now)
     directory = get_directory()
-    keys = []
-    with session_scope() as session:
+    with mailing() as batch:
         for person in _leaders(directory):
             key = f"sp2lo/ringkasan_harian/{day.isoformat()}/{person.nip or person.email.lower()}"
-            if not _exists(session, key):
-                enqueue_email(
-                    session,
-                    key=key,
-                    to=person.email,
-                    template="sp2lo/ringkasan_harian",
-                    context={
-                        "name": person.name,
-                        "date": format_date_id(day),
-                        "rows": overdue,
-                        "monitor_url": monitor_url(),
-                        "replaced_name": person.replaced_name,
-                    },
-                )
-                audit.record(session, actor=ACTOR, action="sp2lo_digest", subject=key,
+            batch.email(
+                key=key,
+                to=person.email,
+                template="sp2lo/ringkasan_harian",
+                context={
+                    "name": person.name,
+                    "date": format_date_id(day),
+                    "rows": overdue,
+                    "monitor_url": monitor_url(),
+                    "replaced_name": person.replaced_name,
+                },
+            )
+            if batch.is_new(key):
+                audit.record(batch.session, actor=ACTOR, action="sp2lo_digest", subject=key,
                              to=person.nip, cases=[r["case_number"] for r in overdue])
-            keys.append(key)
-    return keys
+    return batch.keys
 
 
 # --------------------------------------------------------------------------- monthly report
@@ -644,11 +643,7 @@ def send_monthly_report(year: int, month: int) -> str:
     went on leave in between; the PDF is built only when the email is not queued yet.
     """
     key = f"sp2lo/laporan_bulanan/{year:04d}-{month:02d}/kabapas"
-    with session_scope() as session:
-        if _exists(session, key):
-            return key
     context = monthly_report_context(year, month)
-    pdf = render_pdf("sp2lo/laporan_bulanan", context)
     directory = get_directory()
     target = Addressee.acting_for(directory, directory.one("kabapas"))
     total = context["total"]
@@ -659,18 +654,18 @@ def send_monthly_report(year: int, month: int) -> str:
         ["Terlambat", str(total["late"])],
         ["Persentase tepat waktu", percent_id(total["on_time_rate"])],
     ]
-    with session_scope() as session:
-        enqueue_email(
-            session,
+    with mailing() as batch:
+        batch.email(
             key=key,
             to=target.email,
             template="sp2lo/laporan_bulanan",
             context={"name": target.name, "period": context["period"], "facts": summary,
                      "replaced_name": target.replaced_name},
-            attachments={f"laporan-sp2lo-{year:04d}-{month:02d}.pdf": pdf},
+            attachments=lambda: {f"laporan-sp2lo-{year:04d}-{month:02d}.pdf": render_pdf("sp2lo/laporan_bulanan", context)},
         )
-        audit.record(session, actor=ACTOR, action="sp2lo_monthly_report", subject=key, to=target.nip,
-                     period=f"{year:04d}-{month:02d}", finished=total["finished"], late=total["late"])
+        if batch.is_new(key):
+            audit.record(batch.session, actor=ACTOR, action="sp2lo_monthly_report", subject=key, to=target.nip,
+                         period=f"{year:04d}-{month:02d}", finished=total["finished"], late=total["late"])
     return key
 
 

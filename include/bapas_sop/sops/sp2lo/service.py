@@ -19,7 +19,8 @@ from bapas_sop.calendar import WIB, to_wib
 from bapas_sop.directory import get_directory
 from bapas_sop.sops.sp2lo import rules as sp2lo
 from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import LitmasCase, utcnow
+from bapas_sop.sops.sp2lo.models import LitmasCase
+from bapas_sop.store.models import utcnow
 from bapas_sop.textid import format_date_id, format_datetime_id
 
 DAG_ID = "sp2lo"

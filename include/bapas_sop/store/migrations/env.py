@@ -6,6 +6,22 @@ from sqlalchemy import engine_from_config, pool
 from bapas_sop.store.models import Base
 
 config = context.config
+
+
+def _import_sop_models() -> None:
+    """Every SOP's ``models`` module, so that autogenerate sees its tables on ``Base``."""
+    import importlib
+    import importlib.util
+
+    from bapas_sop.descriptor import SOPS_PACKAGE, discover
+
+    for sop in discover():
+        name = f"{SOPS_PACKAGE}.{sop.id}.models"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+
+
+_import_sop_models()
 target_metadata = Base.metadata
 
 
