@@ -36,13 +36,3 @@ def history(session: Session, subject_prefix: str) -> list[AuditEvent]:
         .order_by(AuditEvent.at, AuditEvent.id)
     )
     return list(session.scalars(stmt))
-
-
-def has_event(session: Session, subject: str, action: str, run_id: str | None = None) -> bool:
-    """Whether ``action`` was already recorded on ``subject`` (in ``run_id``): makes a step idempotent."""
-    from sqlalchemy import select
-
-    stmt = select(AuditEvent.id).where(AuditEvent.subject == subject, AuditEvent.action == action)
-    if run_id is not None:
-        stmt = stmt.where(AuditEvent.run_id == run_id)
-    return session.scalars(stmt.limit(1)).first() is not None

@@ -1,8 +1,8 @@
-"""The "Riwayat SOP" admin page: Peterpan, Bus Mini and Gaji UMR history read back from the audit trail.
+"""The "Riwayat SOP" admin page: Peterpan, Bus Mini and Gaji UMR history read from each SOP's own tables.
 
-The trail is seeded by the flows' own functions where they need no email (the tally, the
-winner, the quarter's closing, a week's record, the month's activity) and with
-``audit.record`` under the flows' exact action names and detail keys for the rest.
+The records are seeded by the flows' own functions where they need no email (the tally, the
+winner, the quarter's closing, a week's record, the month's activity) and written into the
+SOPs' tables directly for the rest.
 """
 
 from __future__ import annotations
@@ -52,10 +52,7 @@ def _seed_peterpan() -> None:
     ], dag_id="peterpan", run_id=run)
     assert result["status"] == "winner" and result["winner"] == RINA
     winner = peterpan_flow.decide_winner(survey, result, None, dag_id="peterpan", run_id=run)
-    with session_scope() as session:
-        audit.record(session, actor=KABAPAS, action="peterpan_certificate_issued", subject=peterpan_flow.subject("2026-Q3"),
-                     dag_id="peterpan", run_id=run, nip=RINA, number="SERT-PETERPAN/2026/III",
-                     citation="Atas dedikasinya")
+    _record_certificate(run, status="issued", number="SERT-PETERPAN/2026/III", citation="Atas dedikasinya")
     peterpan_flow.close(survey, winner, {"answer": {"tautan_foto": "https://drive.example/foto-rina"}},
                         {"answer": {"bingkisan": "Parsel dan plakat", "tanggal_penyerahan": "2026-10-20"}},
                         dag_id="peterpan", run_id=run)
@@ -69,9 +66,22 @@ def _seed_peterpan() -> None:
     assert result["status"] == "tie"
     decision = {"answer": {"pemenang": DEDI, "alasan": "Disiplin paling baik"}, "answered_by": KABAPAS}
     peterpan_flow.decide_winner(survey, result, decision, dag_id="peterpan", run_id=run)
+    _record_certificate(run, status="refused", note="Tunda sampai evaluasi")
+
+
+def _record_certificate(run_id: str, *, status: str, number: str | None = None, citation: str | None = None,
+                        note: str | None = None) -> None:
+    """The Kabapas's certificate decision on the run's Peterpan row (issuing through the flow
+    would render and email the PDF, which this page does not show)."""
+    from sqlalchemy import select
+
+    from bapas_sop.sops.peterpan.models import PeterpanSurvey
+    from bapas_sop.store.models import utcnow
+
     with session_scope() as session:
-        audit.record(session, actor=KABAPAS, action="peterpan_certificate_refused", subject=peterpan_flow.subject("2026-Q2"),
-                     dag_id="peterpan", run_id=run, nip=DEDI, note="Tunda sampai evaluasi")
+        row = session.scalars(select(PeterpanSurvey).where(PeterpanSurvey.run_id == run_id)).one()
+        row.certificate_status, row.certificate_number, row.certificate_citation = status, number, citation
+        row.certificate_note, row.certificate_actor, row.certificate_decided_at = note, KABAPAS, utcnow()
 
 
 def _seed_bus_mini() -> None:
@@ -96,7 +106,11 @@ def _seed_bus_mini() -> None:
 
 
 def _seed_gaji_umr() -> None:
+    from sqlalchemy import select
+
     from bapas_sop.sops.gaji_umr import flow as gaji_umr_flow
+    from bapas_sop.sops.gaji_umr.models import GajiUmrClient, GajiUmrMonth
+    from bapas_sop.store.models import utcnow
 
     run = "scheduled__2026-11-02"
     plan = {"month": "2026-11", "month_label": "November 2026", "suggestion": {}}
@@ -104,23 +118,23 @@ def _seed_gaji_umr() -> None:
         "kegiatan": "Kerja bakti membersihkan masjid", "tempat": "Masjid Al-Ikhlas", "tanggal": "2026-11-20",
         "jam": "07.30"}}, dag_id="gaji_umr", run_id=run)
     with session_scope() as session:
-        # The contacts as the PKs answered them (subject gaji_umr/<month>/klien/<id>).
+        # The contacts as the PKs answered them, then the day's attendance over the confirmed ones.
+        attended = {"KL-BKD-001": "hadir", "KL-BKD-003": "tidak_hadir"}
         for slot, (client, status) in enumerate(
             [("KL-BKD-001", "dikonfirmasi"), ("KL-BKD-002", "menolak"), ("KL-BKD-003", "dikonfirmasi"),
              ("KL-BKD-004", "tidak_terhubung")], start=1,
         ):
-            audit.record(session, actor="system", action="gaji_umr_contact", subject=f"{gaji_umr_flow.subject('2026-11')}/klien/{client}",
-                         dag_id="gaji_umr", run_id=run, slot=slot, status=status, defaulted=False, note=None)
-        # The participation records: declined and unreachable at contact time, then the day's attendance.
-        for client, status in [("KL-BKD-002", "menolak"), ("KL-BKD-004", "tidak_terhubung"),
-                               ("KL-BKD-001", "hadir"), ("KL-BKD-003", "tidak_hadir")]:
-            audit.record(session, actor="system", action="gaji_umr_participation", subject=gaji_umr_flow.client_subject(client),
-                         dag_id="gaji_umr", run_id=run, month="2026-11", status=status)
-        audit.record(session, actor=KABAPAS, action="gaji_umr_report", subject=gaji_umr_flow.subject("2026-11"),
-                     dag_id="gaji_umr", run_id=run, attended=1, invited=2, staff=4)
+            session.add(GajiUmrClient(month="2026-11", client_id=client, dag_id="gaji_umr", run_id=run, slot=slot,
+                                      status=attended.get(client, status), contact_status=status, contacted_by="system",
+                                      contacted_at=utcnow(), updated_at=utcnow()))
+        november = session.scalar(select(GajiUmrMonth).where(GajiUmrMonth.run_id == run))
+        november.attended, november.invited, november.staff = 1, 2, 4
+        november.reported_by, november.reported_at = KABAPAS, utcnow()
         # December: the clients are contacted, the day has not come yet (no report).
-        audit.record(session, actor="system", action="gaji_umr_contact", subject=f"{gaji_umr_flow.subject('2026-12')}/klien/KL-BKD-002",
-                     dag_id="gaji_umr", run_id="scheduled__2026-12-01", slot=1, status="dikonfirmasi", defaulted=False, note=None)
+        session.add(GajiUmrClient(month="2026-12", client_id="KL-BKD-002", dag_id="gaji_umr",
+                                  run_id="scheduled__2026-12-01", slot=1, status="dikonfirmasi",
+                                  contact_status="dikonfirmasi", contacted_by="system", contacted_at=utcnow(),
+                                  updated_at=utcnow()))
 
 
 def _section(html: str, element_id: str) -> str:

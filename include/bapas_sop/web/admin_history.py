@@ -9,17 +9,14 @@ section template (``templates/<sop>/pages/history.html``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
 from bapas_sop.calendar import to_wib
 from bapas_sop.descriptor import HistorySection, discover, load
-from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import AuditEvent, utcnow
+from bapas_sop.store.models import utcnow
 from bapas_sop.textid import MONTHS, format_datetime_id
 from bapas_sop.web.render import render_page
 
@@ -64,19 +61,4 @@ def safe_url(value: Any) -> str | None:
     return text if text.lower().startswith(("https://", "http://")) else None
 
 
-def audit_events(session: Any, actions: Iterable[str], subjects: Iterable[str] | None = None) -> list[AuditEvent]:
-    stmt = select(AuditEvent).where(AuditEvent.action.in_(list(actions)))
-    if subjects is not None:
-        stmt = stmt.where(AuditEvent.subject.in_(list(subjects)))
-    return list(session.scalars(stmt.order_by(AuditEvent.id)))
-
-
-def pick_event(events: list[AuditEvent], run_id: str | None) -> AuditEvent | None:
-    """The event of ``run_id`` when there is one, else the latest (events in id order)."""
-    if not events:
-        return None
-    same_run = [e for e in events if run_id is not None and e.run_id == run_id]
-    return (same_run or events)[-1]
-
-
-__all__ = ["DEFAULT_LIMIT", "MONTHS_SHORT", "audit_events", "history_page", "history_sections", "pick_event", "safe_url"]
+__all__ = ["DEFAULT_LIMIT", "MONTHS_SHORT", "history_page", "history_sections", "safe_url"]

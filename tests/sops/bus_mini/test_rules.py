@@ -225,6 +225,15 @@ def test_reminder_once_after_the_deadline_escalation_once_when_the_week_closes(p
     assert bus_mini_flow.record_week(plan, result, dag_id=DAG, run_id=RUN) is None
     [row] = bus_mini_flow.week_history()
     assert row["status"] == "missed" and row["week"] == plan["week"]
+    # The run's record: reminded at the first poke past the deadline, escalated at the week's close.
+    from bapas_sop.sops.bus_mini.models import BusMiniWeek
+    from bapas_sop.store.db import session_scope
+    from sqlalchemy import select
+
+    with session_scope() as session:
+        [record] = session.scalars(select(BusMiniWeek)).all()
+    assert (record.run_id, record.status, record.source) == (RUN, "missed", "youtube")
+    assert (record.reminder_sent_at, record.escalated_at) == (due.upload + timedelta(hours=2), due.escalation)
 
 
 def test_the_week_window_in_wib_is_what_the_youtube_backend_is_asked_for(plan, monkeypatch) -> None:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bapas_sop import humantask
+from bapas_sop.sops.gaji_umr.models import GajiUmrClient, GajiUmrMonth
 from bapas_sop.store.db import session_scope
 from bapas_sop.store.models import AuditEvent, FormRequest
 
@@ -72,10 +73,16 @@ def test_a_decline_pulls_the_next_client_and_a_retry_changes_nothing(planned) ->
     with session_scope() as session:
         events = session.scalars(select(AuditEvent).where(AuditEvent.run_id == RUN)).all()
         actions = Counter(e.action for e in events)
-        participation = {e.subject.rsplit("/", 1)[1]: e.detail["status"] for e in events
-                         if e.action == "gaji_umr_participation"}
-    assert actions["gaji_umr_contact"] == 3  # recorded once each, whatever the retries
-    assert participation == {slots[0]["client_id"]: "menolak", slots[1]["client_id"]: "tidak_terhubung"}
+        clients = {c.client_id: (c.status, c.contact_status, c.slot) for c in session.scalars(
+            select(GajiUmrClient).where(GajiUmrClient.month == plan["month"]))}
+    assert actions["gaji_umr_contact"] == 3  # logged once each, whatever the retries
+    assert clients == {  # one row each, whatever the retries
+        slots[0]["client_id"]: ("menolak", "menolak", 1), slots[1]["client_id"]: ("tidak_terhubung", "tidak_terhubung", 2),
+        ranked[3]: ("dikonfirmasi", "dikonfirmasi", 1),
+    }
+    history = gaji_umr_flow.participation_history()
+    assert dict(zip(history["client_id"], history["status"], strict=True)) == {
+        slots[0]["client_id"]: "menolak", slots[1]["client_id"]: "tidak_terhubung"}
 
 
 def test_a_slot_gives_up_after_its_attempts(planned) -> None:
@@ -101,3 +108,49 @@ def test_the_pk_on_leave_is_replaced_by_the_stand_in(planned) -> None:
     with session_scope() as session:
         request = session.scalar(select(FormRequest).where(FormRequest.key == step.key))
         assert request.assignee_nip == BAMBANG and request.original_assignee_nip == "198706142011012002"
+
+
+def test_every_step_run_twice_leaves_one_record_per_run_and_one_row_per_client(planned) -> None:
+    from bapas_sop.sops.gaji_umr import flow as gaji_umr_flow
+    from bapas_sop.store.models import OutboxMessage
+
+    plan, activity, proposal, slots = planned
+    # Every step again, as a retried task would: the month's records stay as first written.
+    again = gaji_umr_flow.record_activity(plan, {"status": "answered", "answered_by": "someone", "answer": {
+        "kegiatan": "Lain", "tempat": "Lain", "tanggal": activity["tanggal"], "jam": "09.00"}}, dag_id=DAG, run_id=RUN)
+    assert again["kegiatan"] == "Lain"  # what the task returns; the record keeps the first answer
+    gaji_umr_flow.propose_clients(plan, activity, dag_id=DAG, run_id=RUN)
+    gaji_umr_flow.record_selection(plan, activity, proposal, {"status": "expired", "answer": {"klien": None}},
+                                   dag_id=DAG, run_id=RUN)
+    results = []
+    for slot in slots:
+        step = gaji_umr_flow.open_contact(slot, dag_id=DAG, run_id=RUN)
+        outcome = _answer(step.key, "dikonfirmasi")
+        results.append(gaji_umr_flow.after_contact(slot, outcome, dag_id=DAG, run_id=RUN).result)
+        assert gaji_umr_flow.after_contact(slot, outcome, dag_id=DAG, run_id=RUN).result == results[-1]
+    chosen = [s["client_id"] for s in slots]
+    attendance = {"answer": {"hadir": chosen[:2], "jumlah_petugas": 4, "uraian": "Lancar."},
+                  "answered_by": "197811032003121002", "answered_by_name": "Ahmad Fauzi Nasution"}
+    for _ in range(2):
+        people = gaji_umr_flow.participants(plan, activity, results, dag_id=DAG, run_id=RUN)
+        gaji_umr_flow.report(plan, activity, people, attendance, dag_id=DAG, run_id=RUN)
+
+    with session_scope() as session:
+        [run] = session.scalars(select(GajiUmrMonth).where(GajiUmrMonth.month == plan["month"])).all()
+        clients = session.scalars(select(GajiUmrClient).where(GajiUmrClient.month == plan["month"])).all()
+        actions = Counter(e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.run_id == RUN)))
+        emails = Counter(m.key.split("/")[2] for m in session.scalars(select(OutboxMessage)))
+    assert (run.run_id, run.section, run.kegiatan, run.suggested) == (RUN, "bkd", activity["kegiatan"], True)
+    assert run.proposed == proposal["proposed"] and run.selected == chosen and run.swapped_out == []
+    assert run.participants_sent_at is not None and (run.attended, run.invited, run.staff) == (2, 3, 4)
+    assert sorted((c.client_id, c.status, c.contact_status) for c in clients) == sorted(
+        [(chosen[0], "hadir", "dikonfirmasi"), (chosen[1], "hadir", "dikonfirmasi"),
+         (chosen[2], "tidak_hadir", "dikonfirmasi")])
+    for action in ("gaji_umr_activity", "gaji_umr_proposed", "gaji_umr_selected", "gaji_umr_participants",
+                   "gaji_umr_report"):
+        assert actions[action] == 1, action
+    assert actions["gaji_umr_contact"] == 3 and actions["gaji_umr_participation"] == 3
+    assert emails["daftar_peserta"] == 1 and emails["laporan"] == 1
+    history = gaji_umr_flow.participation_history()
+    assert sorted(zip(history["client_id"], history["status"], strict=True)) == sorted(
+        [(chosen[0], "hadir"), (chosen[1], "hadir"), (chosen[2], "tidak_hadir")])

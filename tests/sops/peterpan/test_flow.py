@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bapas_sop import humantask
 from bapas_sop.mail.devserver import read_inbox
 from bapas_sop.sops.peterpan import flow as peterpan_flow
+from bapas_sop.sops.peterpan.models import PeterpanSurvey
 from bapas_sop.store.db import session_scope
 from bapas_sop.store.models import FormRequest
 
@@ -129,3 +131,50 @@ def test_the_tally_checks_who_actually_answered(survey) -> None:
     assert result["voted"] == 2 and result["voters"] == len(survey["voters"])
     assert {o["value"] for o in result["tie_options"]} == {RINA, DEDI}
     assert result["reasons"][DEDI] == ["Teladan."]
+
+
+def _row() -> PeterpanSurvey:
+    with session_scope() as session:
+        [row] = session.scalars(select(PeterpanSurvey)).all()  # one row for the run, however often a step ran
+        session.expunge(row)
+        return row
+
+
+def test_each_step_fills_the_runs_row_once_however_often_it_runs(survey, smtp_server) -> None:
+    k = lambda nip: f"{DAG}/{RUN}/pengisian_survei/{nip}"  # noqa: E731
+    row = _row()
+    assert (row.quarter, row.run_id, row.forms_backend) == ("2026-Q3", RUN, "bawaan")
+    assert row.voters == survey["voters"] and row.tally_status is None and row.winner_nip is None
+
+    outcomes = [_answered(k(RINA), DEDI, RINA, "2026-10-01T09:00:00+07:00"),
+                _answered(k(KABAPAS), DEDI, KABAPAS, "2026-10-01T09:01:00+07:00"),
+                _answered(k(DEDI), RINA, DEDI, "2026-10-01T09:02:00+07:00")]
+    result = peterpan_flow.tally_votes(survey, outcomes, dag_id=DAG, run_id=RUN)
+    # A retried count with a ballot more (it cannot happen, but it shows the first count stands).
+    peterpan_flow.tally_votes(survey, [*outcomes, _answered(k(PUTRI), RINA, PUTRI, "2026-10-01T09:03:00+07:00")],
+                              dag_id=DAG, run_id=RUN)
+    winner = peterpan_flow.decide_winner(survey, result, None, dag_id=DAG, run_id=RUN)
+    peterpan_flow.decide_winner(survey, result, None, dag_id=DAG, run_id=RUN)
+    row = _row()
+    assert (row.tally_status, row.voted, row.voter_count) == ("winner", 3, len(survey["voters"]))
+    assert {c["nip"]: c["votes"] for c in row.tally}[DEDI] == 2 and row.tally[0]["name"] == "Dedi Kurniawan"
+    assert (row.winner_nip, row.winner_name, row.winner_votes, row.winner_decided_by) == (
+        DEDI, "Dedi Kurniawan", 2, "suara")
+    decided_at = row.winner_decided_at
+
+    refusal = {"answer": {"keputusan": "tolak", "catatan": "Tunda dulu"}, "answered_by": KABAPAS}
+    assert peterpan_flow.issue_certificate(survey, winner, refusal, dag_id=DAG, run_id=RUN) is None
+    assert peterpan_flow.issue_certificate(survey, winner, refusal, dag_id=DAG, run_id=RUN) is None
+    photo = {"answer": {"tautan_foto": "https://drive.example/dedi"}}
+    gift = {"answer": {"bingkisan": "Plakat", "tanggal_penyerahan": "2026-10-20"}}
+    peterpan_flow.close(survey, winner, photo, gift, dag_id=DAG, run_id=RUN)
+    peterpan_flow.close(survey, winner, None, {"answer": {"bingkisan": "Lain"}}, dag_id=DAG, run_id=RUN)
+
+    row = _row()
+    assert row.winner_decided_at == decided_at
+    assert (row.certificate_status, row.certificate_note, row.certificate_actor) == ("refused", "Tunda dulu", KABAPAS)
+    assert (row.photo_url, row.gift, row.handed_over_on) == ("https://drive.example/dedi", "Plakat", date(2026, 10, 20))
+    refused = [m for m in read_inbox(smtp_server.maildir) if m.subject.startswith("Sertifikat")]
+    assert len(refused) == 1  # Pokja 3 (one member) is told once
+    [history] = peterpan_flow.winners_history()
+    assert (history["quarter"], history["nip"], history["votes"]) == ("2026-Q3", DEDI, 2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timezone
 
 import numpy as np
@@ -14,17 +13,17 @@ from bapas_sop.directory import Directory, Person
 from bapas_sop.sops.peterpan import rules as peterpan
 from bapas_sop.sops.peterpan.rules import Quarter, ballots_frame, check_ballots, tally
 
-KABAPAS = "197408121999031002"
+from tests.support.people import KABAPAS
 
 
 def people() -> Directory:
     return Directory([
         Person("197408121999031002", "Kepala", "k@x.example", roles=("kabapas",), section="pimpinan"),
-        Person("198607212010122003", "Rina", "r@x.example", roles=("pk",), section="bka", supervisor_nip=KABAPAS),
-        Person("198903052014031001", "Dedi", "d@x.example", roles=("pk",), section="bka", supervisor_nip=KABAPAS),
-        Person("199209182017122004", "Putri", "p@x.example", roles=("pk",), section="bka", supervisor_nip=KABAPAS,
+        Person("198607212010122003", "Rina", "r@x.example", roles=("pk",), section="bka", supervisor_nip=KABAPAS.nip),
+        Person("198903052014031001", "Dedi", "d@x.example", roles=("pk",), section="bka", supervisor_nip=KABAPAS.nip),
+        Person("199209182017122004", "Putri", "p@x.example", roles=("pk",), section="bka", supervisor_nip=KABAPAS.nip,
                on_leave=True, stand_in_nip="198903052014031001"),
-        Person("198103102007011005", "Joko", "j@x.example", roles=("pk",), section="bkd", supervisor_nip=KABAPAS,
+        Person("198103102007011005", "Joko", "j@x.example", roles=("pk",), section="bkd", supervisor_nip=KABAPAS.nip,
                active=False),
     ])
 
@@ -79,7 +78,7 @@ def test_a_ballot_never_lists_its_voter() -> None:
     candidates = [peterpan.candidate_option(p) for p in peterpan.eligible_candidates(people())]
     rina = "198607212010122003"
     assert rina not in [c["value"] for c in peterpan.ballot_choices(candidates, rina)]
-    assert len(peterpan.ballot_choices(candidates, KABAPAS)) == 3
+    assert len(peterpan.ballot_choices(candidates, KABAPAS.nip)) == 3
 
 
 # --------------------------------------------------------------------------- ballots
@@ -151,22 +150,20 @@ def test_nobody_voting_is_a_tie_of_everyone_for_the_kabapas() -> None:
     assert tally(ballots_frame([]), VOTERS, CANDIDATES).status == peterpan.NO_VOTES
 
 
-def test_a_hundred_thousand_ballots_are_counted_quickly() -> None:
+def test_a_hundred_thousand_ballots_are_counted_right() -> None:
+    """How fast is measured by ``bench/peterpan_tally.py`` (a time budget here would fail on
+    a loaded machine and say nothing about the count)."""
     rng = np.random.default_rng(7)
     voters = [f"v{i:06d}" for i in range(100_000)]
     candidates = voters[-300:]  # none of the first 500 voters is a candidate: no self-vote among the repeats
     frame = pd.DataFrame({"voter": voters, "candidate": rng.choice(candidates, len(voters))})
     frame.loc[::10, "candidate"] = None  # abstentions
     frame = pd.concat([frame, frame.head(500)], ignore_index=True)  # 500 second votes
-    tally(frame.head(10), voters, candidates)  # warm-up
-    started = time.perf_counter()
     result = tally(frame, voters, candidates)
-    elapsed = time.perf_counter() - started
     self_votes = int((frame["voter"] == frame["candidate"]).sum())
     assert result.voted == 90_000 - self_votes
     assert (result.rejected["reason"] == "suara_ganda").sum() == 450  # the 50 repeated abstentions are not votes
     assert result.total_votes == result.voted
-    assert elapsed < 1.0, f"tally of 100,000 ballots took {elapsed:.3f} s"  # bench/peterpan_tally.py: ~50 ms
 
 
 # --------------------------------------------------------------------------- chart

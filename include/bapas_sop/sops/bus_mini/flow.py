@@ -1,10 +1,12 @@
 """What each task of the Bus Mini DAG does, as plain functions (the DAG file only wires them).
 
-Records, without a table of their own (see the proposal in the closing note of issue 3):
-the staff's reports, the confirmations and the Ketua Humas's review are form requests with
-their answers; the rundown, the reminder, the escalation and **the week-by-week history**
-are audit rows with subject ``bus_mini/<week>`` (``bus_mini_week`` with ``status`` uploaded
-or missed, the video's id, title, URL and publication time: :func:`week_history`).
+Records: the staff's reports, the confirmations and the Ketua Humas's review are form
+requests with their answers; the run itself is one :class:`~bapas_sop.sops.bus_mini.models.BusMiniWeek`
+row (by ``run_id``): when the rundown went out and to how many, the reminder, the escalation
+and **the week's outcome** (uploaded with the video's id, title, URL and publication time, or
+missed: :func:`week_history`). Each step reads that row to know what it already did, so a
+retried task repeats nothing. The audit trail (subject ``bus_mini/<week>``) still logs each
+step, but nothing reads it back.
 
 **The upload check** (:func:`check_upload`, one poke of a reschedule-mode sensor) asks
 YouTube for the channel's uploads inside the week window:
@@ -24,21 +26,24 @@ import importlib
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bapas_sop import audit, humantask
 from bapas_sop.directory import Directory, Person, get_directory
 from bapas_sop.documents import render_html, render_pdf
-from bapas_sop.mail.outbox import enqueue_email, flush
+from bapas_sop.mail.outbox import mailing
 from bapas_sop.policy import StepPolicy
 from bapas_sop.settings import get_settings
 from bapas_sop.sops.bus_mini import rules as bus_mini
+from bapas_sop.sops.bus_mini.models import BusMiniWeek, latest_weeks
 from bapas_sop.sops.bus_mini.rules import Week
 from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import AuditEvent, OutboxMessage, utcnow
+from bapas_sop.store.models import utcnow
 from bapas_sop.textid import format_datetime_id
 
 log = logging.getLogger(__name__)
@@ -53,6 +58,26 @@ CHANNEL_ENV = "BAPAS_YOUTUBE_CHANNEL_ID"
 
 def subject(week: Week | str) -> str:
     return f"bus_mini/{week}"
+
+
+def week_record(session: Session, plan: Mapping[str, Any], *, dag_id: str, run_id: str) -> BusMiniWeek:
+    """The run's row, created on first use: every step of a run writes to the same row.
+
+    A missing row is added with ``INSERT .. ON CONFLICT (run_id) DO NOTHING`` (SQLite and
+    PostgreSQL) and read back, so two tries of a step at once still end up with the one row.
+    """
+    existing = session.scalars(select(BusMiniWeek).where(BusMiniWeek.run_id == run_id)).first()
+    if existing is not None:
+        return existing
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    session.execute(
+        insert(BusMiniWeek).values(week=str(plan["week"]), dag_id=dag_id, run_id=run_id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[BusMiniWeek.run_id])
+    )
+    return session.scalars(select(BusMiniWeek).where(BusMiniWeek.run_id == run_id)).one()
 
 
 # --------------------------------------------------------------------------- the week
@@ -106,20 +131,23 @@ def open_report_requests(plan: Mapping[str, Any], *, dag_id: str, run_id: str) -
     """*Mengumpulkan informasi dan kegiatan Bapas dalam sepekan*: one form per employee."""
     directory = get_directory()
     due = datetime.fromisoformat(plan["reports_due"])
-    keys, outbox = [], []
-    for person in reporters(directory):
-        opened = humantask.open_request(
-            key=humantask.request_key(dag_id, run_id, f"{REPORT_STEP}/{person.nip}"),
-            step=REPORT_STEP, form_name=REPORT_FORM,
-            title=f"Laporan kegiatan untuk Bus Mini {plan['label']}",
-            assignee=f"nip:{person.nip}",
-            context={"facts": plan["facts"][:2], "pekan": plan["week"]},
-            policy=report_policy(), due_at=max(due, utcnow() + timedelta(minutes=30)),
-            dag_id=dag_id, run_id=run_id,
-        )
-        keys.append(opened.key)
-        outbox.extend(opened.outbox_keys)
-    flush(keys=outbox)
+    with session_scope() as session:  # the run's row, from its first step on
+        week_record(session, plan, dag_id=dag_id, run_id=run_id)
+    keys = []
+    # open_request commits each request in its own transaction; the batch sends the invitations.
+    with mailing() as batch:
+        for person in reporters(directory):
+            opened = humantask.open_request(
+                key=humantask.request_key(dag_id, run_id, f"{REPORT_STEP}/{person.nip}"),
+                step=REPORT_STEP, form_name=REPORT_FORM,
+                title=f"Laporan kegiatan untuk Bus Mini {plan['label']}",
+                assignee=f"nip:{person.nip}",
+                context={"facts": plan["facts"][:2], "pekan": plan["week"]},
+                policy=report_policy(), due_at=max(due, utcnow() + timedelta(minutes=30)),
+                dag_id=dag_id, run_id=run_id,
+            )
+            keys.append(opened.key)
+            batch.include(opened.outbox_keys)
     return keys
 
 
@@ -149,22 +177,25 @@ def compile_rundown(plan: Mapping[str, Any], outcomes: Iterable[Mapping[str, Any
     in_week = sum(1 for i in items if i["in_week"])
     facts = [*plan["facts"][:1], ["Kegiatan dilaporkan", f"{len(items)} ({in_week} pada pekan ini)"],
              ["Pelapor", f"{len(reports)} pegawai"]]
-    keys = []
-    pdf: list[bytes] = []
-    with session_scope() as session:
-        for member in _team(directory, "humas"):
-            key = f"{dag_id}/{run_id}/rundown/{member.email}"
-            if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is None:
-                if not pdf:
-                    pdf.append(render_pdf("bus_mini/rundown", context))
-                enqueue_email(session, key=key, to=member.email, template="bus_mini/rundown", context={
-                    "name": member.name, "week_label": week.label, "facts": facts, "items": items[:10],
-                }, attachments={f"rundown-bus-mini-{week.key}.pdf": pdf[0], f"rundown-bus-mini-{week.key}.html": html.encode()})
-            keys.append(key)
-        if not audit.has_event(session, subject(week), "bus_mini_rundown", run_id):
-            audit.record(session, actor=ACTOR, action="bus_mini_rundown", subject=subject(week), dag_id=dag_id,
+
+    @cache
+    def attachments() -> dict[str, bytes]:
+        # Printed once for the whole team, and only when some member's email is new.
+        return {f"rundown-bus-mini-{week.key}.pdf": render_pdf("bus_mini/rundown", context),
+                f"rundown-bus-mini-{week.key}.html": html.encode()}
+
+    team = _team(directory, "humas")
+    with mailing() as batch:
+        for member in team:
+            batch.email(key=f"{dag_id}/{run_id}/rundown/{member.email}", to=member.email, template="bus_mini/rundown",
+                        context={"name": member.name, "week_label": week.label, "facts": facts, "items": items[:10]},
+                        attachments=attachments)
+        row = week_record(batch.session, plan, dag_id=dag_id, run_id=run_id)
+        if row.rundown_sent_at is None:
+            row.rundown_sent_at, row.rundown_recipients = utcnow(), len(team)
+            row.rundown_items, row.rundown_reporters = len(items), len(reports)
+            audit.record(batch.session, actor=ACTOR, action="bus_mini_rundown", subject=subject(week), dag_id=dag_id,
                          run_id=run_id, items=len(items), reporters=len(reports), silent=len(silent))
-    flush(keys=keys)
     return {"facts": facts, "base_facts": plan["facts"][:1], "items": len(items)}
 
 
@@ -251,9 +282,9 @@ def check_upload(plan: Mapping[str, Any], *, dag_id: str, run_id: str, now: date
     elif why_not:
         log.info("Pemeriksaan YouTube otomatis dilewati: %s. Tim Humas mengonfirmasi unggahan melalui formulir.", why_not)
     if uploads is None and why_not:
-        opened = _manual_request(plan, dag_id=dag_id, run_id=run_id)
-        if opened.created:
-            flush(keys=list(opened.outbox_keys))
+        with mailing() as batch:
+            opened = _manual_request(plan, dag_id=dag_id, run_id=run_id)
+            batch.include(opened.outbox_keys)
         manual_url = opened.url
         outcome = humantask.poll(opened.key)
         if outcome["status"] == "answered":
@@ -265,48 +296,49 @@ def check_upload(plan: Mapping[str, Any], *, dag_id: str, run_id: str, now: date
             }
             return {"status": bus_mini.UPLOADED, "video": video, "source": "konfirmasi"}
     if now >= due.escalation:
-        _escalate(plan, why_not, dag_id=dag_id, run_id=run_id)
+        _escalate(plan, why_not, now, dag_id=dag_id, run_id=run_id)
         return {"status": bus_mini.MISSED, "video": None, "source": "youtube" if uploads is not None else "konfirmasi"}
     if now >= due.upload:
-        _remind(plan, manual_url, dag_id=dag_id, run_id=run_id)
+        _remind(plan, manual_url, now, dag_id=dag_id, run_id=run_id)
     return None
 
 
-def _remind(plan: Mapping[str, Any], manual_url: str | None, *, dag_id: str, run_id: str) -> None:
+def _remind(plan: Mapping[str, Any], manual_url: str | None, now: datetime, *, dag_id: str, run_id: str) -> None:
+    """Tim Humas, once per run (the row's ``reminder_sent_at``), however often the check pokes."""
     directory = get_directory()
-    keys = []
-    with session_scope() as session:
-        for member in _team(directory, "humas"):
-            key = f"{dag_id}/{run_id}/pengingat_unggah/{member.email}"
-            if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
-                continue
-            enqueue_email(session, key=key, to=member.email, template="bus_mini/pengingat_unggah", context={
-                "name": member.name, "week_label": plan["label"], "facts": plan["facts"],
-                "escalation": format_datetime_id(_due(plan).escalation), "manual_url": manual_url,
-            })
-            keys.append(key)
-        if keys:
-            audit.record(session, actor=ACTOR, action="bus_mini_upload_reminder", subject=subject(plan["week"]),
-                         dag_id=dag_id, run_id=run_id, to=[k.rsplit("/", 1)[-1] for k in keys])
-    if keys:
-        flush(keys=keys)
-
-
-def _escalate(plan: Mapping[str, Any], why_not: str | None, *, dag_id: str, run_id: str) -> None:
-    directory = get_directory()
-    head = humantask.resolve_assignee("ketua_humas", directory)[0]
-    team = [m.email for m in _team(directory, "humas")]
-    key = f"{dag_id}/{run_id}/eskalasi_unggah/{head.email}"
-    with session_scope() as session:
-        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+    with mailing() as batch:
+        row = week_record(batch.session, plan, dag_id=dag_id, run_id=run_id)
+        if row.reminder_sent_at is not None:
             return
-        enqueue_email(session, key=key, to=head.email, cc=team, template="bus_mini/eskalasi_unggah", context={
-            "name": head.name, "week_label": plan["label"], "facts": plan["facts"], "why_not": why_not,
-            "history": week_history(limit=8),
-        })
-        audit.record(session, actor=ACTOR, action="bus_mini_upload_escalated", subject=subject(plan["week"]),
+        team = _team(directory, "humas")
+        for member in team:
+            batch.email(key=f"{dag_id}/{run_id}/pengingat_unggah/{member.email}", to=member.email,
+                        template="bus_mini/pengingat_unggah", context={
+                            "name": member.name, "week_label": plan["label"], "facts": plan["facts"],
+                            "escalation": format_datetime_id(_due(plan).escalation), "manual_url": manual_url,
+                        })
+        row.reminder_sent_at = now
+        audit.record(batch.session, actor=ACTOR, action="bus_mini_upload_reminder", subject=subject(plan["week"]),
+                     dag_id=dag_id, run_id=run_id, to=[m.email for m in team])
+
+
+def _escalate(plan: Mapping[str, Any], why_not: str | None, now: datetime, *, dag_id: str, run_id: str) -> None:
+    """The Ketua Humas (Tim Humas in copy), once per run (the row's ``escalated_at``)."""
+    directory = get_directory()
+    with mailing() as batch:
+        row = week_record(batch.session, plan, dag_id=dag_id, run_id=run_id)
+        if row.escalated_at is not None:
+            return
+        head = humantask.resolve_assignee("ketua_humas", directory)[0]
+        team = [m.email for m in _team(directory, "humas")]
+        batch.email(key=f"{dag_id}/{run_id}/eskalasi_unggah/{head.email}", to=head.email, cc=team,
+                    template="bus_mini/eskalasi_unggah", context={
+                        "name": head.name, "week_label": plan["label"], "facts": plan["facts"], "why_not": why_not,
+                        "history": _history(batch.session, limit=8),
+                    })
+        row.escalated_at = now
+        audit.record(batch.session, actor=ACTOR, action="bus_mini_upload_escalated", subject=subject(plan["week"]),
                      dag_id=dag_id, run_id=run_id, to=head.person_key)
-    flush(keys=[key])
 
 
 # --------------------------------------------------------------------------- 3. record and announce
@@ -316,7 +348,12 @@ def record_week(plan: Mapping[str, Any], result: Mapping[str, Any], *, dag_id: s
     """The week in the history (uploaded or missed); the video, or None when missed."""
     video = result.get("video") or {}
     with session_scope() as session:
-        if not audit.has_event(session, subject(plan["week"]), "bus_mini_week", run_id):
+        row = week_record(session, plan, dag_id=dag_id, run_id=run_id)
+        if row.status is None:
+            row.status, row.source, row.recorded_at = result["status"], result.get("source"), utcnow()
+            row.video_id, row.video_url, row.video_title = video.get("video_id"), video.get("url"), video.get("title")
+            row.published_at, row.confirmed_at = _time(video.get("published_at")), _time(video.get("confirmed_at"))
+            row.confirmed_by = video.get("confirmed_by")
             audit.record(session, actor=str(video.get("confirmed_by") or ACTOR), action="bus_mini_week",
                          subject=subject(plan["week"]), dag_id=dag_id, run_id=run_id, week=plan["week"],
                          status=result["status"], source=result.get("source"), video_id=video.get("video_id"),
@@ -332,29 +369,29 @@ def announce_video(plan: Mapping[str, Any], video: Mapping[str, Any], *, dag_id:
         facts.append(["Judul", video["title"]])
     if video.get("published_at"):
         facts.append(["Tayang", format_datetime_id(video["published_at"])])
-    keys = []
-    with session_scope() as session:
-        for person in directory.active_employees():
-            key = f"{dag_id}/{run_id}/video_tayang/{person.email}"
-            enqueue_email(session, key=key, to=person.email, template="bus_mini/video_tayang", context={
-                "name": person.name, "week_label": plan["label"], "url": video["url"], "facts": facts,
-            })
-            keys.append(key)
-    return flush(keys=keys).sent
+    employees = directory.active_employees()
+    with mailing() as batch:
+        for person in employees:
+            batch.email(key=f"{dag_id}/{run_id}/video_tayang/{person.email}", to=person.email,
+                        template="bus_mini/video_tayang", context={
+                            "name": person.name, "week_label": plan["label"], "url": video["url"], "facts": facts,
+                        })
+        row = week_record(batch.session, plan, dag_id=dag_id, run_id=run_id)
+        if row.announced_at is None:
+            row.announced_at, row.announced_to = utcnow(), len(employees)
+    return batch.result.sent if batch.result else 0
 
 
 def week_history(limit: int = 12) -> list[dict[str, Any]]:
-    """The latest weeks, newest first: ``{"week", "status", "title", "url", "published_at"}``."""
+    """The latest weeks, newest first: ``{"week", "status", "title", "url", "published_at", "source"}``."""
     with session_scope() as session:
-        events = session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "bus_mini_week").order_by(AuditEvent.id.desc())
-        ).all()
-        seen: dict[str, dict[str, Any]] = {}
-        for e in events:
-            week = e.detail.get("week") or e.subject.split("/", 1)[1]
-            if week not in seen:
-                seen[week] = {"week": week, **{k: e.detail.get(k) for k in ("status", "title", "url", "published_at", "source")}}
-    rows = sorted(seen.values(), key=lambda r: r["week"], reverse=True)[:limit]
+        return _history(session, limit)
+
+
+def _history(session: Session, limit: int) -> list[dict[str, Any]]:
+    """:func:`week_history` inside the caller's transaction."""
+    rows = [{"week": r.week, "status": r.status, "title": r.video_title, "url": r.video_url,
+             "published_at": r.published_at, "source": r.source} for r in latest_weeks(session, limit)]
     for row in rows:
         row["status_label"] = "diunggah" if row["status"] == bus_mini.UPLOADED else "tidak ada unggahan"
         try:
@@ -371,6 +408,14 @@ def _team(directory: Directory, role: str) -> list[Person]:
     return [a.person for a in directory.assignees_for_role(role)]
 
 
+def _time(value: datetime | str | None) -> datetime | None:
+    """A time from a task's result (ISO text after XCom); a naive one is UTC."""
+    if not value:
+        return None
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
 __all__ = [
     "announce_video",
     "channel_id",
@@ -383,5 +428,6 @@ __all__ = [
     "report_policy",
     "reporters",
     "week_history",
+    "week_record",
     "youtube_uploads",
 ]

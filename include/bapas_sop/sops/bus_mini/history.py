@@ -1,25 +1,20 @@
-"""Bus Mini's section of the history page: each week, uploaded (with its video) or missed."""
+"""Bus Mini's section of the history page: each week, uploaded (with its video) or missed,
+read from the ``bus_mini_week`` table."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
-
-from bapas_sop.documents import percent_id
+from bapas_sop.sops.bus_mini.models import latest_weeks
+from bapas_sop.sops.bus_mini.rules import UPLOADED, Week
 from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import AuditEvent, FormRequest
-from bapas_sop.textid import format_date_id, format_datetime_id
-from bapas_sop.web.admin_history import DEFAULT_LIMIT, MONTHS_SHORT, audit_events as _events, pick_event as _pick, safe_url
+from bapas_sop.textid import format_datetime_id
+from bapas_sop.web.admin_history import DEFAULT_LIMIT, MONTHS_SHORT, safe_url
 
-log = logging.getLogger(__name__)
 
 def week_label(week_key: str) -> str:
     """``Pekan 48 (23–29 Nov 2026)``; ``Pekan 1 (29 Des 2025 – 4 Jan 2026)`` across a year."""
-    from bapas_sop.sops.bus_mini.rules import Week
-
     try:
         week = Week.parse(week_key)
     except ValueError:
@@ -37,19 +32,17 @@ def week_label(week_key: str) -> str:
 
 def week_rows(limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
     """One row per recorded week, newest first: uploaded (with the video) or missed."""
-    from bapas_sop.sops.bus_mini.rules import UPLOADED
-    from bapas_sop.sops.bus_mini.flow import week_history
-
+    with session_scope() as session:
+        weeks = latest_weeks(session, limit)
     rows = []
-    for week in week_history(limit):
-        uploaded = week.get("status") == UPLOADED
-        published = week.get("published_at")
+    for week in weeks:
+        uploaded = week.status == UPLOADED
         rows.append({
-            "week": week["week"], "label": week_label(week["week"]), "uploaded": uploaded,
-            "title": week.get("title") or "", "url": safe_url(week.get("url")) if uploaded else None,
-            "raw_url": week.get("url") if uploaded else None,
-            "published": format_datetime_id(published) if uploaded and published else None,
-            "confirmed": uploaded and week.get("source") == "konfirmasi",
+            "week": week.week, "label": week_label(week.week), "uploaded": uploaded,
+            "title": week.video_title or "", "url": safe_url(week.video_url) if uploaded else None,
+            "raw_url": week.video_url if uploaded else None,
+            "published": format_datetime_id(week.published_at) if uploaded and week.published_at else None,
+            "confirmed": uploaded and week.source == "konfirmasi",
         })
     return rows
 

@@ -1,17 +1,19 @@
 """What each task of the Gaji UMR DAG does, as plain functions (the DAG file only wires them).
 
-Records, without a table of their own (see the proposal in the closing note of issue 3):
+Records (:mod:`bapas_sop.sops.gaji_umr.models`):
 
-* the month's activity, the clients proposed and approved, and the report: audit rows with
-  subject ``gaji_umr/<month>`` (``gaji_umr_activity``, ``gaji_umr_proposed``,
-  ``gaji_umr_selected``, ``gaji_umr_report``);
-* every contact a PK made: the form request (key ``.../menghubungi_klien/<client id>``,
-  context ``slot``) with its answer, and an audit row ``gaji_umr_contact``;
-* the **participation history** the rotation reads: one audit row per client and month,
-  action ``gaji_umr_participation``, subject ``gaji_umr/klien/<client id>``, detail
-  ``{"month", "status"}`` (hadir, tidak_hadir, menolak, tidak_terhubung).
+* ``gaji_umr_month``, one row per run: the month's activity, the clients proposed and
+  approved, when the participants' list went out, and the report;
+* ``gaji_umr_client``, one row per client and month: the PK's answer after the call and
+  where the client stands (dikonfirmasi, then hadir / tidak_hadir; or menolak /
+  tidak_terhubung). The **participation history** the rotation reads is these rows;
+* every contact a PK made is also a form request (key ``.../menghubungi_klien/<client id>``,
+  context ``slot``) with its answer.
 
-Every function is safe to run twice for the same run.
+Every step also writes an audit row (``gaji_umr_*`` actions): the trail is a log, nothing
+here reads it back. Every function is safe to run twice for the same run: a step whose
+columns are already filled in for the run (or whose client row is already there) changes
+nothing.
 """
 
 from __future__ import annotations
@@ -25,16 +27,18 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bapas_sop import audit, humantask
 from bapas_sop.calendar import at_wib, now_wib
 from bapas_sop.directory import Directory, get_directory
 from bapas_sop.documents import render_pdf
-from bapas_sop.mail.outbox import enqueue_email, flush
+from bapas_sop.mail.outbox import mailing
 from bapas_sop.policy import StepPolicy
 from bapas_sop.sops.gaji_umr import rules as gaji_umr
+from bapas_sop.sops.gaji_umr.models import GajiUmrClient, GajiUmrMonth
 from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import AuditEvent, FormRequest, utcnow
+from bapas_sop.store.models import FormRequest, utcnow
 from bapas_sop.textid import format_date_id
 
 log = logging.getLogger(__name__)
@@ -64,6 +68,42 @@ def contact_policy() -> StepPolicy:
                                   expire_after=timedelta(hours=12), default_answer={"status": gaji_umr.UNREACHABLE})
 
 
+# --------------------------------------------------------------------------- records
+
+
+def _insert_or_get(session: Session, model: type[Any], where: Mapping[str, Any], values: Mapping[str, Any]) -> Any:
+    """The row matching ``where`` (a unique key), inserted with ``values`` when missing.
+
+    ``INSERT .. ON CONFLICT DO NOTHING`` rather than a SAVEPOINT (see ``outbox._insert_once``):
+    two tasks writing the same row at once both end up with the one row.
+    """
+    stmt = select(model).filter_by(**where)
+    row = session.scalars(stmt).first()
+    if row is not None:
+        return row
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    statement = insert(model).values(**where, **values).on_conflict_do_nothing(index_elements=list(where))
+    return session.scalars(statement.returning(model)).first() or session.scalars(stmt).one()
+
+
+def _run_record(session: Session, month: str, *, dag_id: str, run_id: str, section: str | None = None) -> GajiUmrMonth:
+    row = _insert_or_get(session, GajiUmrMonth, {"run_id": run_id},
+                         {"month": month, "dag_id": dag_id, "section": section, "created_at": utcnow()})
+    if section and row.section is None:
+        row.section = section
+    return row
+
+
+def _client_record(session: Session, month: str, client_id: str, status: str, *, dag_id: str, run_id: str) -> GajiUmrClient:
+    """The client's row for the month (created with ``status`` by this run when missing)."""
+    return _insert_or_get(session, GajiUmrClient, {"month": month, "client_id": client_id},
+                          {"status": status, "dag_id": dag_id, "run_id": run_id, "contact_defaulted": False,
+                           "updated_at": utcnow()})
+
+
 # --------------------------------------------------------------------------- 1. the month's activity
 
 
@@ -86,6 +126,8 @@ def plan_month(
         ["Saran tempat", suggestion.place],
         ["Saran tanggal", format_date_id(suggestion.day)],
     ]
+    with session_scope() as session:
+        _run_record(session, month, dag_id=dag_id, run_id=run_id, section=section)
     return {
         "month": month, "month_label": label, "section": section, "count": count,
         "kasubsi": f"kasubsi_{section}", "suggestion": suggestion.as_answer(), "facts": facts,
@@ -113,11 +155,16 @@ def record_activity(plan: Mapping[str, Any], outcome: Mapping[str, Any], *, dag_
     ]
     if defaulted:
         activity["facts"].append(["Keterangan", "Saran sistem (Kepala Bapas tidak menjawab sampai batas waktu)"])
+    actor = str(outcome.get("answered_by") or ACTOR)
     with session_scope() as session:
-        if not audit.has_event(session, subject(plan["month"]), "gaji_umr_activity", run_id):
-            audit.record(session, actor=str(outcome.get("answered_by") or ACTOR), action="gaji_umr_activity",
-                         subject=subject(plan["month"]), dag_id=dag_id, run_id=run_id,
-                         **{k: v for k, v in activity.items() if k != "facts"})
+        record = _run_record(session, plan["month"], dag_id=dag_id, run_id=run_id, section=plan.get("section"))
+        if record.activity_at is None:
+            record.kegiatan, record.tempat, record.tanggal, record.jam = (
+                activity["kegiatan"], activity["tempat"], day, start)
+            record.activity_note, record.suggested = activity["catatan"], defaulted
+            record.activity_by, record.activity_at = actor, utcnow()
+            audit.record(session, actor=actor, action="gaji_umr_activity", subject=subject(plan["month"]),
+                         dag_id=dag_id, run_id=run_id, **{k: v for k, v in activity.items() if k != "facts"})
     return activity
 
 
@@ -144,15 +191,21 @@ def load_register(directory: Directory | None = None) -> pd.DataFrame:
     return frame
 
 
+#: Where a client's month is settled: the day came (hadir, tidak hadir) or the call said no.
+#: A client who agreed and awaits the day (dikonfirmasi) is not in the history yet, as before
+#: these records had a table: the report turns them into hadir or tidak hadir.
+PARTICIPATION_STATUSES = (gaji_umr.ATTENDED, gaji_umr.ABSENT, gaji_umr.DECLINED, gaji_umr.UNREACHABLE)
+
+
 def participation_history() -> pd.DataFrame:
-    """Every participation record the system made (the rotation reads it)."""
+    """Every participation record the system made (the rotation reads it): one per client and month."""
     with session_scope() as session:
-        events = session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "gaji_umr_participation").order_by(AuditEvent.id)
+        records = session.execute(
+            select(GajiUmrClient.client_id, GajiUmrClient.month, GajiUmrClient.status)
+            .where(GajiUmrClient.status.in_(PARTICIPATION_STATUSES))
+            .order_by(GajiUmrClient.updated_at, GajiUmrClient.id)
         ).all()
-        rows = [{"client_id": e.subject.rsplit("/", 1)[-1], "month": e.detail.get("month"),
-                 "status": e.detail.get("status")} for e in events]
-    return gaji_umr.history_frame(rows)
+    return gaji_umr.history_frame({"client_id": r.client_id, "month": r.month, "status": r.status} for r in records)
 
 
 def ranking(plan: Mapping[str, Any]) -> pd.DataFrame:
@@ -186,7 +239,9 @@ def propose_clients(plan: Mapping[str, Any], activity: Mapping[str, Any], *, dag
     if register.attrs.get("bad_rows"):
         facts.append(["Perhatian", f"{register.attrs['bad_rows']} baris daftar klien bermasalah dan tidak ikut dihitung."])
     with session_scope() as session:
-        if not audit.has_event(session, subject(plan["month"]), "gaji_umr_proposed", run_id):
+        record = _run_record(session, plan["month"], dag_id=dag_id, run_id=run_id, section=plan.get("section"))
+        if record.proposed_at is None:
+            record.proposed, record.eligible, record.proposed_at = proposed, len(ranked), utcnow()
             audit.record(session, actor=ACTOR, action="gaji_umr_proposed", subject=subject(plan["month"]),
                          dag_id=dag_id, run_id=run_id, proposed=proposed, eligible=len(ranked))
     return {"proposed": proposed, "options": options, "facts": facts, "kasubsi": plan["kasubsi"]}
@@ -205,11 +260,17 @@ def record_selection(
         raise PlanError(f"Klien tidak dikenal di daftar klien: {', '.join(unknown)}.")
     swapped_in = [c for c in chosen if c not in proposal["proposed"]]
     swapped_out = [c for c in proposal["proposed"] if c not in chosen]
+    actor = str(outcome.get("answered_by") or ACTOR)
     with session_scope() as session:
-        if not audit.has_event(session, subject(plan["month"]), "gaji_umr_selected", run_id):
-            audit.record(session, actor=str(outcome.get("answered_by") or ACTOR), action="gaji_umr_selected",
-                         subject=subject(plan["month"]), dag_id=dag_id, run_id=run_id, chosen=chosen,
-                         swapped_in=swapped_in, swapped_out=swapped_out, note=answer.get("catatan"))
+        record = _run_record(session, plan["month"], dag_id=dag_id, run_id=run_id, section=plan.get("section"))
+        if record.selected_at is None:
+            if record.proposed is None:
+                record.proposed = list(proposal["proposed"])
+            record.selected, record.selection_note = chosen, answer.get("catatan")
+            record.selected_by, record.selected_at = actor, utcnow()
+            audit.record(session, actor=actor, action="gaji_umr_selected", subject=subject(plan["month"]),
+                         dag_id=dag_id, run_id=run_id, chosen=chosen, swapped_in=swapped_in,
+                         swapped_out=swapped_out, note=answer.get("catatan"))
     base = {
         "month": plan["month"], "month_label": plan["month_label"], "section": plan["section"],
         # Swapped out by the Kasubsi: not brought back as anyone's replacement this month.
@@ -337,18 +398,28 @@ def _replacement(slot: Mapping[str, Any], *, dag_id: str, run_id: str, tried: Se
 
 
 def _record_contact(slot: Mapping[str, Any], client_id: str, status: str, outcome: Mapping[str, Any], *, dag_id: str, run_id: str) -> None:
-    subject_ = f"{subject(slot['month'])}/klien/{client_id}"
+    """The PK's answer on the client's row for the month, once per run (a retry changes nothing)."""
+    actor = str(outcome.get("answered_by") or ACTOR)
+    note = (outcome.get("answer") or {}).get("catatan")
     with session_scope() as session:
-        if audit.has_event(session, subject_, "gaji_umr_contact", run_id):
+        record = _client_record(session, slot["month"], client_id, status, dag_id=dag_id, run_id=run_id)
+        if record.run_id == run_id and record.contacted_at is not None:
             return
-        audit.record(session, actor=str(outcome.get("answered_by") or ACTOR), action="gaji_umr_contact",
-                     subject=subject_, dag_id=dag_id, run_id=run_id, slot=slot["slot"], status=status,
-                     defaulted=bool(outcome.get("defaulted")), note=(outcome.get("answer") or {}).get("catatan"))
+        record.dag_id, record.run_id, record.slot = dag_id, run_id, slot["slot"]
+        record.contact_status, record.contact_note = status, note
+        record.contact_defaulted, record.contacted_by, record.contacted_at = bool(outcome.get("defaulted")), actor, utcnow()
+        # A day already reported (an earlier run of the same month) stands over a later call.
+        if record.status not in (gaji_umr.ATTENDED, gaji_umr.ABSENT):
+            record.status = status
+        record.updated_at = utcnow()
+        audit.record(session, actor=actor, action="gaji_umr_contact", subject=f"{subject(slot['month'])}/klien/{client_id}",
+                     dag_id=dag_id, run_id=run_id, slot=slot["slot"], status=status,
+                     defaulted=bool(outcome.get("defaulted")), note=note)
         if status in (gaji_umr.DECLINED, gaji_umr.UNREACHABLE):
-            _participation(session, client_id, slot["month"], status, dag_id=dag_id, run_id=run_id)
+            _log_participation(session, client_id, slot["month"], status, dag_id=dag_id, run_id=run_id)
 
 
-def _participation(session: Any, client_id: str, month: str, status: str, *, dag_id: str, run_id: str) -> None:
+def _log_participation(session: Session, client_id: str, month: str, status: str, *, dag_id: str, run_id: str) -> None:
     audit.record(session, actor=ACTOR, action="gaji_umr_participation", subject=client_subject(client_id),
                  dag_id=dag_id, run_id=run_id, month=month, status=status)
 
@@ -370,14 +441,15 @@ def participants(plan: Mapping[str, Any], activity: Mapping[str, Any], results: 
     kasubsi = humantask.resolve_assignee(plan["kasubsi"], directory)[0]
     kabapas = humantask.resolve_assignee("kabapas", directory)[0]
     key = f"{dag_id}/{run_id}/daftar_peserta/{kasubsi.email}"
-    with session_scope() as session:
-        enqueue_email(session, key=key, to=kasubsi.email, cc=[kabapas.email], template="gaji_umr/daftar_peserta",
-                      context={"name": kasubsi.name, "month_label": plan["month_label"], "facts": facts,
-                               "participants": [o["label"] for o in options], "unfilled": unfilled})
-        if not audit.has_event(session, subject(plan["month"]), "gaji_umr_participants", run_id):
-            audit.record(session, actor=ACTOR, action="gaji_umr_participants", subject=subject(plan["month"]),
+    with mailing() as batch:
+        record = _run_record(batch.session, plan["month"], dag_id=dag_id, run_id=run_id, section=plan.get("section"))
+        batch.email(key=key, to=kasubsi.email, cc=[kabapas.email], template="gaji_umr/daftar_peserta",
+                    context={"name": kasubsi.name, "month_label": plan["month_label"], "facts": facts,
+                             "participants": [o["label"] for o in options], "unfilled": unfilled})
+        if record.participants_sent_at is None:
+            record.participants_sent_at = utcnow()
+            audit.record(batch.session, actor=ACTOR, action="gaji_umr_participants", subject=subject(plan["month"]),
                          dag_id=dag_id, run_id=run_id, confirmed=[r["client_id"] for r in confirmed], unfilled=unfilled)
-    flush(keys=[key])
     return {
         "ids": [o["value"] for o in options], "options": options, "facts": facts, "results": results,
         "attendance_due": gaji_umr.attendance_due(day).isoformat(),
@@ -416,40 +488,49 @@ def report(
     kabapas = humantask.resolve_assignee("kabapas", directory)[0]
     kasubsi = humantask.resolve_assignee(plan["kasubsi"], directory)[0]
     key = f"{dag_id}/{run_id}/laporan/{kabapas.email}"
-    with session_scope() as session:
-        from bapas_sop.store.models import OutboxMessage
-
-        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is None:
-            pdf = render_pdf("gaji_umr/laporan", context)
-            enqueue_email(
-                session, key=key, to=kabapas.email, cc=[kasubsi.email], template="gaji_umr/laporan",
-                context={"name": kabapas.name, "month_label": plan["month_label"], "facts": [
-                    *activity["facts"], ["Klien hadir", f"{context['attended']} dari {context['invited']}"],
-                    ["Petugas yang ikut", str(context["staff"] if context["staff"] is not None else "-")],
-                ]},
-                attachments={f"laporan-gaji-umr-{plan['month']}.pdf": pdf},
-            )
-        if not audit.has_event(session, subject(plan["month"]), "gaji_umr_report", run_id):
+    actor = str(attendance.get("answered_by") or ACTOR)
+    with mailing() as batch:
+        batch.email(
+            key=key, to=kabapas.email, cc=[kasubsi.email], template="gaji_umr/laporan",
+            context={"name": kabapas.name, "month_label": plan["month_label"], "facts": [
+                *activity["facts"], ["Klien hadir", f"{context['attended']} dari {context['invited']}"],
+                ["Petugas yang ikut", str(context["staff"] if context["staff"] is not None else "-")],
+            ]},
+            attachments=lambda: {f"laporan-gaji-umr-{plan['month']}.pdf": render_pdf("gaji_umr/laporan", context)},
+        )
+        session = batch.session
+        record = _run_record(session, plan["month"], dag_id=dag_id, run_id=run_id, section=plan.get("section"))
+        if record.reported_at is None:
+            now = utcnow()
             for row in rows:
-                _participation(session, row["client_id"], plan["month"], row["status"], dag_id=dag_id, run_id=run_id)
-            audit.record(session, actor=str(attendance.get("answered_by") or ACTOR), action="gaji_umr_report",
-                         subject=subject(plan["month"]), dag_id=dag_id, run_id=run_id, attended=context["attended"],
-                         invited=context["invited"], staff=context["staff"])
-    flush(keys=[key])
+                client = _client_record(session, plan["month"], row["client_id"], row["status"], dag_id=dag_id, run_id=run_id)
+                client.status, client.updated_at = row["status"], now
+                _log_participation(session, row["client_id"], plan["month"], row["status"], dag_id=dag_id, run_id=run_id)
+            record.attended, record.invited, record.staff = context["attended"], context["invited"], _staff(context["staff"])
+            record.reported_by, record.reported_at = actor, now
+            audit.record(session, actor=actor, action="gaji_umr_report", subject=subject(plan["month"]),
+                         dag_id=dag_id, run_id=run_id, attended=context["attended"], invited=context["invited"],
+                         staff=context["staff"])
     return key
 
 
+def _staff(value: Any) -> int | None:
+    """The number of staff as a column value (the form gives a number; nothing when empty)."""
+    try:
+        return None if value is None or value == "" else int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
 def _contacts_of_run(dag_id: str, run_id: str, register: pd.DataFrame, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    requests = _slot_requests(dag_id, run_id)
+    with session_scope() as session:
+        answered = {r.client_id: r.contact_status for r in session.scalars(
+            select(GajiUmrClient).where(GajiUmrClient.run_id == run_id, GajiUmrClient.contacted_at.is_not(None)))}
     rows = []
-    for request in _slot_requests(dag_id, run_id):
+    for request in requests:
         client_id = request.context.get("client_id")
-        status = None
-        with session_scope() as session:
-            event = session.scalars(select(AuditEvent).where(
-                AuditEvent.action == "gaji_umr_contact", AuditEvent.run_id == run_id,
-                AuditEvent.subject.endswith(f"/klien/{client_id}"))).first()
-            if event is not None:
-                status = event.detail.get("status")
+        status = answered.get(client_id)
         rows.append({
             "client_id": client_id, "name": request.context.get("client_name"),
             "pk": request.assignee_name, "status_label": gaji_umr.STATUS_LABELS.get(status, "belum dijawab"),

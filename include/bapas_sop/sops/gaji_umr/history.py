@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
 
-from bapas_sop.documents import percent_id
 from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import AuditEvent, FormRequest
-from bapas_sop.textid import format_date_id, format_datetime_id
-from bapas_sop.web.admin_history import DEFAULT_LIMIT, MONTHS_SHORT, audit_events as _events, pick_event as _pick, safe_url
+from bapas_sop.store.models import FormRequest
+from bapas_sop.textid import format_date_id
+from bapas_sop.web.admin_history import DEFAULT_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -24,34 +22,27 @@ _STATUS_TAGS = {"hadir": "good", "dikonfirmasi": "good", "tidak_hadir": "warn", 
 def rows(limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
     """One row per month with an activity or a client contacted, newest month first."""
     from bapas_sop.sops.gaji_umr import rules as gaji_umr
-    from bapas_sop.sops.gaji_umr.flow import CONTACT_STEP, participation_history
+    from bapas_sop.sops.gaji_umr.flow import CONTACT_STEP
+    from bapas_sop.sops.gaji_umr.models import GajiUmrClient, GajiUmrMonth
 
-    # client id -> status per month: a participation record (attended, absent, declined,
-    # unreachable) stands over the contact's answer (confirmed is only in the contact).
+    # client id -> where the client stands that month (confirmed, attended, absent, declined, unreachable).
     statuses: dict[str, dict[str, str]] = {}
-    activities: dict[str, AuditEvent] = {}
-    reports: dict[str, AuditEvent] = {}
+    # The month's activity and report: the latest recorded, should the month have had two runs.
+    activities: dict[str, GajiUmrMonth] = {}
+    reports: dict[str, GajiUmrMonth] = {}
     names: dict[str, str] = {}
     with session_scope() as session:
-        for e in _events(session, ("gaji_umr_activity", "gaji_umr_report", "gaji_umr_contact")):
-            parts = e.subject.split("/")
-            if len(parts) < 2:
-                continue
-            month = parts[1]
-            if e.action == "gaji_umr_activity":
-                activities[month] = e
-            elif e.action == "gaji_umr_report":
-                reports[month] = e
-            elif len(parts) == 4 and e.detail.get("status"):  # gaji_umr/<month>/klien/<client id>
-                statuses.setdefault(month, {})[parts[3]] = e.detail["status"]
+        runs = list(session.scalars(select(GajiUmrMonth).order_by(GajiUmrMonth.id)))
+        for run in sorted((r for r in runs if r.activity_at is not None), key=lambda r: r.activity_at):
+            activities[run.month] = run
+        for run in sorted((r for r in runs if r.reported_at is not None), key=lambda r: r.reported_at):
+            reports[run.month] = run
+        for client in session.scalars(select(GajiUmrClient).order_by(GajiUmrClient.id)):
+            statuses.setdefault(client.month, {})[client.client_id] = client.status
         for request in session.scalars(select(FormRequest).where(FormRequest.step == CONTACT_STEP)):
             client_id, name = request.context.get("client_id"), request.context.get("client_name")
             if client_id and name:
                 names[str(client_id)] = str(name)
-    history = participation_history()
-    for record in history.to_dict("records"):
-        if record.get("month") and record.get("client_id") and record.get("status"):
-            statuses.setdefault(str(record["month"]), {})[str(record["client_id"])] = str(record["status"])
 
     months = sorted(set(statuses) | set(activities), reverse=True)[:limit]
     missing = {c for m in months for c in statuses.get(m, {}) if c not in names}
@@ -77,17 +68,15 @@ def rows(limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
             "activity": None, "report": None,
         }
         if activity is not None:
-            d = activity.detail
             row["activity"] = {
-                "kegiatan": d.get("kegiatan") or "-", "tempat": d.get("tempat") or "-",
-                "tanggal": format_date_id(d.get("tanggal")) if d.get("tanggal") else "-", "jam": d.get("jam"),
-                "suggested": d.get("source") == "saran",
+                "kegiatan": activity.kegiatan or "-", "tempat": activity.tempat or "-",
+                "tanggal": format_date_id(activity.tanggal) if activity.tanggal else "-", "jam": activity.jam,
+                "suggested": bool(activity.suggested),
             }
         if report is not None:
-            d = report.detail
             row["report"] = {
-                "attended": d.get("attended", attended), "invited": d.get("invited"), "staff": d.get("staff"),
-                "at": format_date_id(report.at, with_day=False),
+                "attended": attended if report.attended is None else report.attended, "invited": report.invited,
+                "staff": report.staff, "at": format_date_id(report.reported_at, with_day=False),
             }
         rows.append(row)
     return rows

@@ -1,6 +1,7 @@
 """Peterpan (Pegawai Terbaik Jadi Panutan): the quarterly best-employee survey.
 
-``rules`` (quarters, ballots, tally, ties: pure), ``flow`` (what the DAG's tasks do), ``forms``,
+``rules`` (quarters, ballots, tally, ties: pure), ``flow`` (what the DAG's tasks do), ``models`` (one
+row per survey run, migrated in ``migrations/``), ``forms``,
 ``history`` (each quarter's winner on the history page).
 """
 

@@ -1,36 +1,39 @@
 """What each task of the Peterpan DAG does, as plain functions (the DAG file only wires them).
 
-Records: Peterpan needs no table of its own. Every ballot is a form request with its answer
-(``form_request``/``form_response``: who was asked, when, what they chose, from which link),
-and every decision of the run is an audit row with subject ``peterpan/<quarter>``
-(``peterpan_survey_created``, ``peterpan_tally``, ``peterpan_winner``,
-``peterpan_certificate_issued``/``_refused``, ``peterpan_closed``), so the winners of past
-quarters are :func:`winners_history`.
+Records: every ballot is a form request with its answer (``form_request``/``form_response``:
+who was asked, when, what they chose, from which link); the run itself is one
+:class:`~bapas_sop.sops.peterpan.models.PeterpanSurvey` row that each step fills in (the
+survey, the tally, the winner, the certificate, the rewards), so the winners of past quarters
+are :func:`winners_history`. Each step also writes an audit row (subject ``peterpan/<quarter>``)
+as the log of who did what; nothing reads those back.
 
-Every function is safe to run twice for the same run (a retried task): requests are keyed by
-run and step, emails by run, purpose and recipient, so nothing is asked or sent twice.
+Every function is safe to run twice for the same run (a retried task): the row is keyed by
+run and a step fills its part once, requests are keyed by run and step, emails by run, purpose
+and recipient, so nothing is recorded, asked or sent twice.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bapas_sop import audit, humantask
 from bapas_sop.calendar import WIB, now_wib, to_wib
 from bapas_sop.directory import Directory, Person, get_directory
 from bapas_sop.documents import percent_id, render_pdf
-from bapas_sop.mail.outbox import enqueue_email, flush
+from bapas_sop.mail.outbox import mailing
 from bapas_sop.policy import StepPolicy
 from bapas_sop.settings import get_settings
 from bapas_sop.sops.peterpan import rules as peterpan
+from bapas_sop.sops.peterpan.models import PeterpanSurvey
 from bapas_sop.sops.peterpan.rules import Quarter
 from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import AuditEvent, utcnow
+from bapas_sop.store.models import utcnow
 from bapas_sop.textid import format_date_id, format_datetime_id
 
 log = logging.getLogger(__name__)
@@ -124,28 +127,7 @@ def create_survey(
         ["Jumlah kandidat", str(len(candidates))],
         ["Jumlah pemilih", str(len(voters))],
     ]
-    keys: list[str] = []
-    with session_scope() as session:
-        if not audit.has_event(session, subject(quarter), "peterpan_survey_created", run_id):
-            audit.record(
-                session, actor=ACTOR, action="peterpan_survey_created", subject=subject(quarter),
-                dag_id=dag_id, run_id=run_id, quarter=quarter.key, closes_at=closes_at.isoformat(),
-                candidates=[p.nip for p in candidates], voters=[p.nip for p in voters],
-            )
-        for member in _team(directory, "pokja3"):
-            key = f"{dag_id}/{run_id}/survei_dibuat/{member.email}"
-            enqueue_email(
-                session, key=key, to=member.email, template="peterpan/survei_dibuat",
-                context={
-                    "name": member.name, "quarter_label": quarter.label, "facts": summary,
-                    "candidates": [o["label"] for o in options],
-                    "voters": [p.name for p in voters],
-                    "google_form": google_form,
-                },
-            )
-            keys.append(key)
-    flush(keys=keys)
-    return {
+    survey = {
         "quarter": quarter.key,
         "quarter_label": quarter.label,
         "closes_at": closes_at.isoformat(),
@@ -155,6 +137,26 @@ def create_survey(
         "formulir": backend,
         "google_form": google_form,
     }
+    with mailing() as batch:
+        _row, new = _survey_row(batch.session, survey, dag_id=dag_id, run_id=run_id)
+        if new:
+            audit.record(
+                batch.session, actor=ACTOR, action="peterpan_survey_created", subject=subject(quarter),
+                dag_id=dag_id, run_id=run_id, quarter=quarter.key, closes_at=closes_at.isoformat(),
+                candidates=[p.nip for p in candidates], voters=[p.nip for p in voters],
+            )
+        for member in _team(directory, "pokja3"):
+            batch.email(
+                key=f"{dag_id}/{run_id}/survei_dibuat/{member.email}", to=member.email,
+                template="peterpan/survei_dibuat",
+                context={
+                    "name": member.name, "quarter_label": quarter.label, "facts": summary,
+                    "candidates": [o["label"] for o in options],
+                    "voters": [p.name for p in voters],
+                    "google_form": google_form,
+                },
+            )
+    return survey
 
 
 def _create_google_form(quarter: Quarter, options: list[dict[str, str]], directory: Directory, *,
@@ -213,17 +215,55 @@ def _closing(params: Mapping[str, Any], now: datetime) -> datetime:
 def _refuse_second_survey(quarter: Quarter, run_id: str) -> None:
     with session_scope() as session:
         earlier = session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.subject == subject(quarter), AuditEvent.action == "peterpan_survey_created",
-                AuditEvent.run_id != run_id,
-            )
+            select(PeterpanSurvey).where(PeterpanSurvey.quarter == quarter.key, PeterpanSurvey.run_id != run_id)
+            .order_by(PeterpanSurvey.created_at, PeterpanSurvey.id)
         ).first()
         if earlier is not None:
             raise SurveyError(
                 f"Survei Peterpan {quarter.label} sudah dibuat oleh run {earlier.run_id} "
-                f"({format_datetime_id(earlier.at)}). Untuk membuatnya lagi, jalankan dengan parameter "
+                f"({format_datetime_id(earlier.created_at)}). Untuk membuatnya lagi, jalankan dengan parameter "
                 "'ulangi' dicentang."
             )
+
+
+def _survey_row(session: Session, survey: Mapping[str, Any], *, dag_id: str, run_id: str) -> tuple[PeterpanSurvey, bool]:
+    """This run's row, and whether it was made now (by the first step that records anything).
+
+    Made from the survey the tasks pass along, so a later step still finds a row to fill in
+    should the survey have been created before this table existed.
+    """
+    row = session.scalar(select(PeterpanSurvey).where(PeterpanSurvey.run_id == run_id))
+    if row is not None:
+        return row, False
+    row = PeterpanSurvey(
+        quarter=str(survey["quarter"]), dag_id=dag_id, run_id=run_id, created_at=utcnow(),
+        closes_at=_aware(survey.get("closes_at")), forms_backend=survey.get("formulir"),
+        google_form=survey.get("google_form"),
+        candidates=[str(c["value"]) for c in survey.get("candidates") or []],
+        voters=[str(nip) for nip in survey.get("voters") or []],
+    )
+    session.add(row)
+    session.flush()
+    return row, True
+
+
+def _aware(value: Any) -> datetime | None:
+    if not value:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=WIB)
+
+
+def _date(value: Any) -> date | None:
+    """A form's date answer (ISO text) as a date; None when empty or not a date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def _team(directory: Directory, role: str) -> list[Person]:
@@ -245,33 +285,33 @@ def open_ballots(survey: Mapping[str, Any], *, dag_id: str, run_id: str) -> list
     policy = vote_policy(google=bool(survey.get("google_form")))
     google_links = _google_links(survey)
     keys: list[str] = []
-    outbox: list[str] = []
-    for nip in survey["voters"]:
-        person = directory.find(nip)
-        if person is None or not person.available:
-            log.info("No ballot for %s: no longer active or on leave", nip)
-            continue
-        opened = humantask.open_request(
-            key=humantask.request_key(dag_id, run_id, f"{VOTE_STEP}/{nip}"),
-            step=VOTE_STEP,
-            form_name=VOTE_FORM,
-            title=f"Survei Peterpan {survey['quarter_label']}: pilih pegawai terbaik",
-            assignee=f"nip:{nip}",
-            context={
-                "facts": survey["facts"],
-                "kandidat": peterpan.ballot_choices(survey["candidates"], nip),
-                "triwulan": survey["quarter"],
-            },
-            policy=policy,
-            due_at=closes_at,
-            dag_id=dag_id,
-            run_id=run_id,
-            external_url=google_links.get(nip),
-        )
-        keys.append(opened.key)
-        outbox.extend(opened.outbox_keys)
-    result = flush(keys=outbox)
-    log.info("Ballots: %d opened, %d emails sent, %d still queued", len(keys), result.sent, result.remaining)
+    with mailing() as batch:
+        for nip in survey["voters"]:
+            person = directory.find(nip)
+            if person is None or not person.available:
+                log.info("No ballot for %s: no longer active or on leave", nip)
+                continue
+            opened = humantask.open_request(
+                key=humantask.request_key(dag_id, run_id, f"{VOTE_STEP}/{nip}"),
+                step=VOTE_STEP,
+                form_name=VOTE_FORM,
+                title=f"Survei Peterpan {survey['quarter_label']}: pilih pegawai terbaik",
+                assignee=f"nip:{nip}",
+                context={
+                    "facts": survey["facts"],
+                    "kandidat": peterpan.ballot_choices(survey["candidates"], nip),
+                    "triwulan": survey["quarter"],
+                },
+                policy=policy,
+                due_at=closes_at,
+                dag_id=dag_id,
+                run_id=run_id,
+                external_url=google_links.get(nip),
+            )
+            keys.append(opened.key)
+            batch.include(opened.outbox_keys)
+    sent, remaining = (batch.result.sent, batch.result.remaining) if batch.result else (0, 0)
+    log.info("Ballots: %d opened, %d emails sent, %d still queued", len(keys), sent, remaining)
     return keys
 
 
@@ -332,7 +372,11 @@ def tally_votes(survey: Mapping[str, Any], outcomes: Iterable[Mapping[str, Any]]
              if data["status"] == peterpan.TIE else "Belum ada suara sah yang masuk"],
         ]
     with session_scope() as session:
-        if not audit.has_event(session, subject(survey["quarter"]), "peterpan_tally", run_id):
+        row, _new = _survey_row(session, survey, dag_id=dag_id, run_id=run_id)
+        if row.tallied_at is None:  # a retried count records nothing again
+            row.tally_status, row.top, row.rejected = data["status"], data["top"], data["rejected"]
+            row.voter_count, row.voted, row.participation = data["voters"], data["voted"], data["participation"]
+            row.total_votes, row.tally, row.tallied_at = int(data["total_votes"]), data["rows"], utcnow()
             audit.record(
                 session, actor=ACTOR, action="peterpan_tally", subject=subject(survey["quarter"]),
                 dag_id=dag_id, run_id=run_id, status=data["status"], top=data["top"], counts=data["counts"],
@@ -379,10 +423,15 @@ def decide_winner(
         decided_by, note = "kabapas", decision["answer"].get("alasan")
     person = get_directory().get(nip)
     votes = _votes(result, nip)
+    actor = str((decision or {}).get("answered_by") or ACTOR)
     with session_scope() as session:
-        if not audit.has_event(session, subject(survey["quarter"]), "peterpan_winner", run_id):
+        row, _new = _survey_row(session, survey, dag_id=dag_id, run_id=run_id)
+        if row.winner_nip is None:  # the first decision of the run stands
+            row.winner_nip, row.winner_name, row.winner_votes = nip, person.name, votes
+            row.winner_decided_by, row.winner_note, row.winner_actor = decided_by, note, actor
+            row.winner_decided_at = utcnow()
             audit.record(
-                session, actor=str((decision or {}).get("answered_by") or ACTOR), action="peterpan_winner",
+                session, actor=actor, action="peterpan_winner",
                 subject=subject(survey["quarter"]), dag_id=dag_id, run_id=run_id, nip=nip, name=person.name,
                 votes=votes, decided_by=decided_by, note=note,
             )
@@ -445,12 +494,16 @@ def prepare_certificate(survey: Mapping[str, Any], winner: Mapping[str, Any], *,
     """The draft certificate (PDF) goes to the Kabapas with the approval form next to it."""
     context = certificate_context(survey, winner)
     signer, _plh = _signer(get_directory())
-    key = f"{dag_id}/{run_id}/draf_sertifikat/{signer.email}"
-    _send_one(
-        key, to=signer.email, template="peterpan/draf_sertifikat",
-        context={"name": signer.name, "quarter_label": survey["quarter_label"], "facts": winner["facts"]},
-        attachments=lambda: {f"draf-sertifikat-peterpan-{survey['quarter']}.pdf": render_certificate(context)},
-    )
+    with mailing() as batch:
+        row, _new = _survey_row(batch.session, survey, dag_id=dag_id, run_id=run_id)
+        if row.certificate_status is None:
+            row.certificate_status, row.certificate_number = "draft", context["number"]
+        batch.email(
+            key=f"{dag_id}/{run_id}/draf_sertifikat/{signer.email}", to=signer.email,
+            template="peterpan/draf_sertifikat",
+            context={"name": signer.name, "quarter_label": survey["quarter_label"], "facts": winner["facts"]},
+            attachments=lambda: {f"draf-sertifikat-peterpan-{survey['quarter']}.pdf": render_certificate(context)},
+        )
     return {
         "facts": [*winner["facts"], ["Nomor sertifikat", context["number"]]],
         "prefill": {"keputusan": "setuju", "kutipan": context["citation"]},
@@ -466,39 +519,46 @@ def issue_certificate(
     directory = get_directory()
     by = str(approval.get("answered_by") or ACTOR)
     if answer.get("keputusan") != "setuju":
-        with session_scope() as session:
-            if not audit.has_event(session, subject(survey["quarter"]), "peterpan_certificate_refused", run_id):
-                audit.record(session, actor=by, action="peterpan_certificate_refused", subject=subject(survey["quarter"]),
-                             dag_id=dag_id, run_id=run_id, nip=winner["nip"], note=answer.get("catatan"))
-        keys = []
-        with session_scope() as session:
+        with mailing() as batch:
+            row, _new = _survey_row(batch.session, survey, dag_id=dag_id, run_id=run_id)
+            if row.certificate_status != "refused":  # a retry changes nothing; a later decision stands
+                row.certificate_status, row.certificate_note = "refused", answer.get("catatan")
+                row.certificate_citation = None
+                row.certificate_actor, row.certificate_decided_at = by, utcnow()
+                audit.record(batch.session, actor=by, action="peterpan_certificate_refused",
+                             subject=subject(survey["quarter"]), dag_id=dag_id, run_id=run_id, nip=winner["nip"],
+                             note=answer.get("catatan"))
             for member in _team(directory, "pokja3"):
-                key = f"{dag_id}/{run_id}/sertifikat_ditolak/{member.email}"
-                enqueue_email(session, key=key, to=member.email, template="peterpan/sertifikat_ditolak", context={
-                    "name": member.name, "quarter_label": survey["quarter_label"],
-                    "facts": [*winner["facts"], ["Catatan Kepala Bapas", answer.get("catatan") or "-"]],
-                })
-                keys.append(key)
-        flush(keys=keys)
+                batch.email(
+                    key=f"{dag_id}/{run_id}/sertifikat_ditolak/{member.email}", to=member.email,
+                    template="peterpan/sertifikat_ditolak", context={
+                        "name": member.name, "quarter_label": survey["quarter_label"],
+                        "facts": [*winner["facts"], ["Catatan Kepala Bapas", answer.get("catatan") or "-"]],
+                    },
+                )
         return None
     approved_at = datetime.fromisoformat(approval["answered_at"]) if approval.get("answered_at") else utcnow()
     context = certificate_context(survey, winner, citation=answer.get("kutipan"), approved=True, issued_on=approved_at)
     tu = _team(directory, "staff_tu")
     lead = humantask.resolve_assignee("staff_tu", directory)[0]
     recipients = [lead.email] + [p.email for p in tu if p.email != lead.email]
-    key = f"{dag_id}/{run_id}/sertifikat_tu/{lead.email}"
     facts = [*winner["facts"], ["Nomor sertifikat", context["number"]],
              ["Disetujui", f"{approval.get('answered_by_name') or 'Kepala Bapas'}, {format_datetime_id(approved_at)}"]]
-    _send_one(
-        key, to=lead.email, cc=recipients[1:] or None, template="peterpan/sertifikat_tu",
-        context={"name": lead.name, "quarter_label": survey["quarter_label"], "facts": facts},
-        attachments=lambda: {f"sertifikat-peterpan-{survey['quarter']}.pdf": render_certificate(context)},
-    )
-    with session_scope() as session:
-        if not audit.has_event(session, subject(survey["quarter"]), "peterpan_certificate_issued", run_id):
-            audit.record(session, actor=by, action="peterpan_certificate_issued", subject=subject(survey["quarter"]),
-                         dag_id=dag_id, run_id=run_id, nip=winner["nip"], number=context["number"],
-                         citation=context["citation"])
+    with mailing() as batch:
+        row, _new = _survey_row(batch.session, survey, dag_id=dag_id, run_id=run_id)
+        if row.certificate_status != "issued":  # a retry changes nothing; a later decision stands
+            row.certificate_status, row.certificate_number = "issued", context["number"]
+            row.certificate_citation, row.certificate_note = context["citation"], None
+            row.certificate_actor, row.certificate_decided_at = by, utcnow()
+            audit.record(batch.session, actor=by, action="peterpan_certificate_issued",
+                         subject=subject(survey["quarter"]), dag_id=dag_id, run_id=run_id, nip=winner["nip"],
+                         number=context["number"], citation=context["citation"])
+        batch.email(
+            key=f"{dag_id}/{run_id}/sertifikat_tu/{lead.email}", to=lead.email, cc=recipients[1:] or None,
+            template="peterpan/sertifikat_tu",
+            context={"name": lead.name, "quarter_label": survey["quarter_label"], "facts": facts},
+            attachments=lambda: {f"sertifikat-peterpan-{survey['quarter']}.pdf": render_certificate(context)},
+        )
     return {"number": context["number"], "citation": context["citation"], "facts": facts}
 
 
@@ -514,17 +574,19 @@ def send_caption(
     link = answer.get("tautan_foto")
     caption = peterpan_caption(survey, result, winner)
     directory = get_directory()
-    keys = []
-    with session_scope() as session:
+    with mailing() as batch:
+        row, _new = _survey_row(batch.session, survey, dag_id=dag_id, run_id=run_id)
+        if row.photo_url is None and link:
+            row.photo_url = link
         for member in _team(directory, "humas"):
-            key = f"{dag_id}/{run_id}/bahan_humas/{member.email}"
-            enqueue_email(session, key=key, to=member.email, template="peterpan/bahan_humas", context={
-                "name": member.name, "quarter_label": survey["quarter_label"], "caption": caption,
-                "photo_url": link, "winner_note": answer.get("catatan"),
-                "facts": winner["facts"],
-            })
-            keys.append(key)
-    flush(keys=keys)
+            batch.email(
+                key=f"{dag_id}/{run_id}/bahan_humas/{member.email}", to=member.email,
+                template="peterpan/bahan_humas", context={
+                    "name": member.name, "quarter_label": survey["quarter_label"], "caption": caption,
+                    "photo_url": link, "winner_note": answer.get("catatan"),
+                    "facts": winner["facts"],
+                },
+            )
     return caption
 
 
@@ -566,17 +628,20 @@ def announce(survey: Mapping[str, Any], result: Mapping[str, Any], winner: Mappi
         ["Partisipasi", f"{result['voted']} dari {result['voters']} pegawai ({percent_id(result['participation'])})"],
     ]
     quotes = list(dict.fromkeys((result.get("reasons") or {}).get(winner["nip"], [])))[:3]
-    keys = []
-    with session_scope() as session:
+    with mailing() as batch:
+        row, _new = _survey_row(batch.session, survey, dag_id=dag_id, run_id=run_id)
+        if row.announced_at is None:
+            row.announced_at = utcnow()
         for person in directory.active_employees():
-            key = f"{dag_id}/{run_id}/pengumuman/{person.email}"
-            enqueue_email(session, key=key, to=person.email, template="peterpan/pengumuman", context={
-                "name": person.name, "quarter_label": survey["quarter_label"], "winner": winner,
-                "facts": facts, "ranking": ranking, "quotes": quotes,
-                "decided_by_kabapas": winner["decided_by"] == "kabapas",
-            }, attachments=attachment())
-            keys.append(key)
-    return flush(keys=keys).sent
+            batch.email(
+                key=f"{dag_id}/{run_id}/pengumuman/{person.email}", to=person.email,
+                template="peterpan/pengumuman", context={
+                    "name": person.name, "quarter_label": survey["quarter_label"], "winner": winner,
+                    "facts": facts, "ranking": ranking, "quotes": quotes,
+                    "decided_by_kabapas": winner["decided_by"] == "kabapas",
+                }, attachments=attachment,
+            )
+    return batch.result.sent if batch.result else 0
 
 
 def close(survey: Mapping[str, Any], winner: Mapping[str, Any], photo: Mapping[str, Any] | None,
@@ -590,35 +655,28 @@ def close(survey: Mapping[str, Any], winner: Mapping[str, Any], photo: Mapping[s
         "handed_over_on": gift_answer.get("tanggal_penyerahan"),
     }
     with session_scope() as session:
-        if not audit.has_event(session, subject(survey["quarter"]), "peterpan_closed", run_id):
+        row, _new = _survey_row(session, survey, dag_id=dag_id, run_id=run_id)
+        if row.closed_at is None:  # a retried closing records nothing again
+            row.photo_url = detail["photo_url"] or row.photo_url
+            row.gift, row.handed_over_on = detail["gift"], _date(detail["handed_over_on"])
+            row.closed_at = utcnow()
             audit.record(session, actor=ACTOR, action="peterpan_closed", subject=subject(survey["quarter"]),
                          dag_id=dag_id, run_id=run_id, **detail)
     return detail
 
 
 def winners_history(limit: int = 12) -> list[dict[str, Any]]:
-    """Winners of past quarters, newest first (from the audit trail)."""
+    """Winners of past runs, the latest decision first (a repeated survey's quarter appears twice)."""
     with session_scope() as session:
-        events = session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "peterpan_winner").order_by(AuditEvent.at.desc()).limit(limit)
+        rows = session.scalars(
+            select(PeterpanSurvey).where(PeterpanSurvey.winner_nip.is_not(None))
+            .order_by(PeterpanSurvey.winner_decided_at.desc(), PeterpanSurvey.id.desc()).limit(limit)
         ).all()
-        return [{"quarter": e.subject.split("/", 1)[1], "at": e.at, **e.detail} for e in events]
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _send_one(key: str, *, to: str, template: str, context: dict[str, Any], cc: Sequence[str] | None = None,
-              attachments: Any = None) -> None:
-    """Queue one email (attachments built only when the key is new) and try to send it now."""
-    with session_scope() as session:
-        from bapas_sop.store.models import OutboxMessage
-
-        exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None
-        if not exists:
-            enqueue_email(session, key=key, to=to, cc=cc, template=template, context=context,
-                          attachments=attachments() if callable(attachments) else attachments)
-    flush(keys=[key])
+        return [
+            {"quarter": r.quarter, "run_id": r.run_id, "at": r.winner_decided_at, "nip": r.winner_nip,
+             "name": r.winner_name, "votes": r.winner_votes, "decided_by": r.winner_decided_by, "note": r.winner_note}
+            for r in rows
+        ]
 
 
 __all__ = [
