@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from airflow.sdk import DAG, CronTriggerTimetable, Param, PokeReturnValue, TaskGroup, task
 
 from bapas_sop.airflow.operators import human_step
-from bapas_sop.airflow.sensors import FormResponseSensor, ReviewLoopSensor
+from bapas_sop.airflow.sensors import FormResponseSensor
 from bapas_sop.policy import StepPolicy
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -87,7 +87,7 @@ with DAG(
             task_id="tunggu_laporan",
             start_from_trigger=False,  # mapped: the request key comes from the expansion
             poll_interval=60.0,
-            map_index_template="{{ task.request_key.rsplit('/', 1)[-1] }}",
+            map_index_template="{{ task.request_subject }}",
             doc_md="Menunggu laporan kegiatan satu pegawai (NIP pada indeks).",
         ).expand(request_key=kirim_formulir_kegiatan(pekan))
 
@@ -138,15 +138,9 @@ with DAG(
         assignee="ketua_humas",
         form_context={"facts": draf["facts"], "base_facts": draf["base_facts"]},
         policy=REVIEW,
-        sensor_class=ReviewLoopSensor,
-        sensor_kwargs={
-            "step": "persetujuan_ketua_humas",
-            "work_step": "perekaman_suara",
-            "work_form": "bus_mini_perekaman_suara",
-            "work_title": "Revisi ke-{round}: draf video Bus Mini " + WEEK,
-            "review_form": "bus_mini_persetujuan_draf",
-            "review_title": "Persetujuan draf revisi ke-{round}: Bus Mini " + WEEK,
-        },
+        review_of=suara,
+        revision_title="Revisi ke-{round}: draf video Bus Mini " + WEEK,
+        review_round_title="Persetujuan draf revisi ke-{round}: Bus Mini " + WEEK,
         doc_md="*Inferred*: **Ketua Humas menyetujui draf** sebelum diunggah, atau mengembalikannya ke Tim Humas dengan "
                "catatan (putaran revisi berjalan di dalam tugas ini sampai disetujui).",
     )

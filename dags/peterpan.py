@@ -103,7 +103,7 @@ with DAG(
             task_id="tunggu_suara",
             start_from_trigger=False,  # mapped: the request key comes from the expansion
             poll_interval=30.0,
-            map_index_template="{{ task.request_key.rsplit('/', 1)[-1] }}",
+            map_index_template="{{ task.request_subject }}",
             doc_md="Menunggu suara satu pemilih (NIP pada indeks). Tidak memilih sampai survei ditutup = abstain.",
         ).expand(request_key=kunci)
         # On Google Forms the ballots are settled by the collecting task; on the built-in forms it

@@ -11,7 +11,6 @@ from datetime import timedelta
 from airflow.sdk import DAG, Param, task
 
 from bapas_sop.airflow.operators import human_step
-from bapas_sop.airflow.sensors import ReviewLoopSensor
 from bapas_sop.policy import StepPolicy
 from bapas_sop.sops.sp2lo.terms import CATEGORIES, LITMAS_TYPES, REQUESTING_AGENCIES
 
@@ -133,15 +132,9 @@ with DAG(
         assignee=seksi["kasubsi"],
         form_context={"facts": laporan["facts"], "base_facts": pk["facts"]},
         policy=QUICK_DECISION,
-        sensor_class=ReviewLoopSensor,
-        sensor_kwargs={
-            "step": "kasubsi_rekomendasi",
-            "work_step": "pk_melakukan_litmas",
-            "work_form": "sp2lo_laporan_litmas",
-            "work_title": "Revisi ke-{round}: laporan Litmas " + CASE,
-            "review_form": "sp2lo_rekomendasi",
-            "review_title": "Rekomendasi revisi ke-{round}: Litmas " + CASE,
-        },
+        review_of=litmas,
+        revision_title="Revisi ke-{round}: laporan Litmas " + CASE,
+        review_round_title="Rekomendasi revisi ke-{round}: Litmas " + CASE,
         doc_md=(
             "**Kasubsi memberikan rekomendasi dengan melihat penyelesaian di aplikasi SP2LO**: setuju, atau "
             "kembalikan kepada PK dengan catatan (putaran revisi berjalan di dalam tugas ini sampai disetujui)."

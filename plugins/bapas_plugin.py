@@ -2,6 +2,8 @@
 
 Only the registration lives here; the code it registers is in the installed package. The
 links come from the SOP packages' descriptors, so a new SOP adds its own without editing this.
+Every Airflow process imports this module, so it stays light: the web app is built on its first
+request in the API server (:class:`bapas_sop.airflow.webapp.LazyASGIApp`), never here.
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ from __future__ import annotations
 from airflow.plugins_manager import AirflowPlugin
 
 from bapas_sop.airflow.timetables import FirstWorkingDayTimetable
+from bapas_sop.airflow.webapp import forms_app
 from bapas_sop.descriptor import nav_links
-from bapas_sop.web.app import create_app
 
 _SHARED_VIEWS = [
     {"name": "Langkah formulir terbuka", "href": "/bapas/admin/permintaan", "destination": "nav", "category": "Bapas SOP"},
@@ -22,7 +24,7 @@ _SHARED_VIEWS = [
 class BapasSopPlugin(AirflowPlugin):
     name = "bapas_sop"
     timetables = [FirstWorkingDayTimetable]
-    fastapi_apps = [{"app": create_app(), "url_prefix": "/bapas", "name": "Bapas SOP: formulir dan pemantauan"}]
+    fastapi_apps = [{"app": forms_app, "url_prefix": "/bapas", "name": "Bapas SOP: formulir dan pemantauan"}]
     external_views = [
         *({"name": link.label, "href": f"/bapas{link.path}", "destination": "nav", "category": "Bapas SOP"}
           for link in nav_links() if link.airflow_menu),

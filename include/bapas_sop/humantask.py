@@ -74,6 +74,39 @@ def request_key(dag_id: str, run_id: str, step: str, round_no: int = 1) -> str:
     return base if round_no <= 1 else f"{base}/r{round_no}"
 
 
+@dataclass(frozen=True)
+class RequestKey:
+    """A request key read back into its parts: ``dag_id/run_id/step[/subject][/rN]``.
+
+    The one reader of the format :func:`request_key` writes, so that no caller searches or
+    splits keys itself. Neither a DAG id nor a run id may hold ``/`` (Airflow's own patterns),
+    nor may a step id (it is a task group id); what follows the step is its ``subject`` when
+    one step asks many people or about many things (``laporan_kegiatan/<nip>``), and a last
+    ``rN`` (N >= 2) is a revision round (round 1 has no suffix).
+    """
+
+    dag_id: str
+    run_id: str
+    step: str
+    subject: str | None = None
+    round_no: int = 1
+
+    @classmethod
+    def parse(cls, key: str) -> RequestKey:
+        parts = str(key).split("/")
+        if len(parts) < 3 or not all(parts):
+            raise ValueError(f"not a form request key: {key!r}")
+        dag_id, run_id, step, *rest = parts
+        round_no = 1
+        if rest and rest[-1][:1] == "r" and rest[-1][1:].isdigit() and int(rest[-1][1:]) >= 2:
+            round_no = int(rest.pop()[1:])
+        return cls(dag_id, run_id, step, "/".join(rest) or None, round_no)
+
+    def __str__(self) -> str:
+        step = f"{self.step}/{self.subject}" if self.subject else self.step
+        return request_key(self.dag_id, self.run_id, step, self.round_no)
+
+
 def resolve_assignee(assignee: str | Mapping[str, Any], directory: Directory | None = None) -> tuple[Recipient, Person | None]:
     """Turn ``"kabapas"`` / ``"nip:1980..."`` / ``{"name","email"}`` into the person who acts.
 

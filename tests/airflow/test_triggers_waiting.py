@@ -22,8 +22,10 @@ from bapas_sop.policy import StepPolicy
 from bapas_sop.store.db import session_scope
 from bapas_sop.store.models import FormRequest, utcnow
 
+from tests.support import people
+
 STEPS = 40
-RINA = "198607212010122003"
+RINA = people.RINA.nip  # the demo staff (tests/support/people.py)
 PHOTO = "https://drive.example/foto/rina.jpg"
 
 

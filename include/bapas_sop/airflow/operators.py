@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator, TaskGroup
 
 from bapas_sop.airflow.hooks import HumanTaskHook
-from bapas_sop.airflow.sensors import STEP_KEY_TEMPLATE, FormResponseSensor
+from bapas_sop.airflow.sensors import STEP_KEY_TEMPLATE, FormResponseSensor, ReviewLoopSensor
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -134,10 +134,40 @@ def human_step(
     policy: StepPolicy | None = None,
     due_at: Any = None,
     doc_md: str | None = None,
-    sensor_class: type[FormResponseSensor] = FormResponseSensor,
+    review_of: HumanStep | None = None,
+    revision_title: str | None = None,
+    review_round_title: str | None = None,
+    sensor_class: type[FormResponseSensor] | None = None,
     sensor_kwargs: Mapping[str, Any] | None = None,
 ) -> HumanStep:
-    """Declare one human step of an SOP: ask a person on a form, then wait for the answer."""
+    """Declare one human step of an SOP: ask a person on a form, then wait for the answer.
+
+    A review names the step it reviews, ``review_of=<that human_step>``: its waiting task is then
+    a :class:`~bapas_sop.airflow.sensors.ReviewLoopSensor` that sends the work back for revision
+    as many rounds as it takes, the work's step id and form read from the reviewed step.
+
+    :param revision_title: with ``review_of``, the title of the work's revision round ``{round}``
+        (default: "Revisi ke-{round}: " and the reviewed step's title).
+    :param review_round_title: with ``review_of``, the title of review round ``{round}``
+        (default: this step's title and "(revisi ke-{round})").
+    :param sensor_kwargs: further arguments of the waiting task (e.g. a review's
+        ``decision_field``, ``max_rounds``).
+    """
+    extra = dict(sensor_kwargs or {})
+    if review_of is not None:
+        work = review_of.request
+        sensor_class = sensor_class or ReviewLoopSensor
+        extra = {
+            "step": step,
+            "work_step": work.step,
+            "work_form": work.form,
+            "work_title": revision_title or "Revisi ke-{round}: " + work.title,
+            "review_form": form,
+            "review_title": review_round_title or title + " (revisi ke-{round})",
+            **extra,
+        }
+    elif revision_title or review_round_title:
+        raise ValueError(f"{step}: revision titles are for a review step (review_of=...)")
     with HumanStep(group_id=step, tooltip=title) as group:
         request = FormRequestOperator(
             task_id="kirim_formulir",
@@ -151,11 +181,11 @@ def human_step(
             due_at=due_at,
             doc_md=doc_md,
         )
-        response = sensor_class(
+        response = (sensor_class or FormResponseSensor)(
             task_id="tunggu_jawaban",
             request_key=STEP_KEY_TEMPLATE.format(step=step),
             doc_md=doc_md,
-            **dict(sensor_kwargs or {}),
+            **extra,
         )
         request >> response
     return group

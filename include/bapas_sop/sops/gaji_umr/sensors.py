@@ -1,32 +1,31 @@
 """The Airflow side of Gaji UMR's contact loop: one waiting task per invited client.
 
 "A decline pulls the next eligible client" is a loop, and Airflow graphs are acyclic, so
-(like ``ReviewLoopSensor`` for revisions) the loop lives inside one deferrable task: it asks
-the client's PK, defers until the PK answers, and on *menolak* / *tidak terhubung* asks about
-the next client of the rotation and defers again, until a client confirms or the slot has
-had ``max_attempts`` clients. Each ask is its own form request, email, link and audit row.
+(like ``ReviewLoopSensor`` for revisions) the loop is a :class:`~bapas_sop.airflow.sensors.FormLoopSensor`:
+it asks the client's PK, defers until the PK answers, and on *menolak* / *tidak terhubung*
+asks about the next client of the rotation and defers again, until a client confirms or the
+slot has had ``max_attempts`` clients. Each ask is its own form request, email, link and
+audit row.
 
-Kept light (only ``airflow.sdk`` and the sensor base at import) because the DAG file imports
-it while being parsed; the rules are in :mod:`bapas_sop.sops.gaji_umr.flow`, imported when the
-task runs. The position in the loop is read back from the answered request's key and the
-store, never from ``defer(kwargs=...)``, which ``dag.test()`` of Airflow 3.3 drops
-(apache/airflow#69942).
+Kept light (only the sensor base at import) because the DAG file imports it while being
+parsed; the rules are in :mod:`bapas_sop.sops.gaji_umr.flow`, imported when the task runs,
+and its ``ContactStep`` is what the base's loop follows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bapas_sop.airflow.hooks import HumanTaskHook
-from bapas_sop.airflow.sensors import FormResponseSensor, _checked
-from bapas_sop.airflow.triggers import FormResponseTrigger
+from bapas_sop.airflow.sensors import FormLoopSensor, LoopStep
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from bapas_sop.humantask import RequestKey
 
-class ClientContactSensor(FormResponseSensor):
+
+class ClientContactSensor(FormLoopSensor):
     """Asks the PK of one invited client to confirm contact; replaces a client who declines.
 
     Returns ``{"slot", "client_id", "name", "pk_nip", "status": "dikonfirmasi", "attempts"}``,
@@ -41,40 +40,26 @@ class ClientContactSensor(FormResponseSensor):
 
     def __init__(self, *, slot: Any, max_attempts: int = 4, poll_interval: float = 10.0, **kwargs: Any) -> None:
         kwargs.setdefault("start_from_trigger", False)  # the first request is opened by this task
-        super().__init__(request_key="", poll_interval=poll_interval, **kwargs)
+        super().__init__(poll_interval=poll_interval, **kwargs)
         self.slot = slot
         self.max_attempts = max_attempts
 
-    def execute(self, context: Context) -> Any:
+    def first_step(self, context: Context) -> LoopStep:
         from bapas_sop.sops.gaji_umr import flow as gaji_umr_flow
 
         ti = context["ti"]
-        step = gaji_umr_flow.open_contact(self.slot, dag_id=ti.dag_id, run_id=ti.run_id)
-        return self._follow(context, step)
+        return self._logged(gaji_umr_flow.open_contact(self.slot, dag_id=ti.dag_id, run_id=ti.run_id))
 
-    def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None, **_: Any) -> Any:
+    def next_step(self, context: Context, outcome: dict[str, Any], answered: RequestKey) -> LoopStep:
         from bapas_sop.sops.gaji_umr import flow as gaji_umr_flow
 
-        ti = context["ti"]
-        outcome = _checked(event)
-        step = gaji_umr_flow.after_contact(self.slot, outcome, dag_id=ti.dag_id, run_id=ti.run_id,
-                                           max_attempts=self.max_attempts)
-        return self._follow(context, step)
+        return self._logged(gaji_umr_flow.after_contact(
+            self.slot, outcome, dag_id=answered.dag_id, run_id=answered.run_id, max_attempts=self.max_attempts))
 
-    def _follow(self, context: Context, step: Any) -> Any:
+    def _logged(self, step: LoopStep) -> LoopStep:
         if step.result is not None:
             self.log.info("Slot %s: %s", self.slot["slot"], step.result)
-            return step.result
-        hook = HumanTaskHook()
-        if step.outbox:
-            hook.deliver(step.outbox)
-        outcome = hook.poll(step.key)
-        if outcome["status"] == "open":
-            self.defer(
-                trigger=FormResponseTrigger(request_key=step.key, poll_interval=self.poll_interval),
-                method_name="execute_complete",
-            )
-        return self.execute_complete(context, outcome)
+        return step
 
 
 __all__ = ["ClientContactSensor"]
