@@ -34,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bapas_sop import audit, humantask
+from bapas_sop.humantask import RequestKey
 from bapas_sop.directory import Directory, Person, get_directory
 from bapas_sop.documents import render_html, render_pdf
 from bapas_sop.mail.outbox import mailing
@@ -157,7 +158,7 @@ def compile_rundown(plan: Mapping[str, Any], outcomes: Iterable[Mapping[str, Any
     directory = get_directory()
     reports, silent, nothing = [], [], []
     for outcome in outcomes:
-        nip = str(outcome["key"]).rsplit("/", 1)[-1]
+        nip = RequestKey.parse(str(outcome["key"])).subject
         person = directory.find(outcome.get("answered_by") or nip) or directory.find(nip)
         name = person.name if person else nip
         answer = outcome.get("answer") or {}

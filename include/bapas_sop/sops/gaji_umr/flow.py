@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bapas_sop import audit, humantask
+from bapas_sop.humantask import RequestKey
 from bapas_sop.calendar import at_wib, now_wib
 from bapas_sop.directory import Directory, get_directory
 from bapas_sop.documents import render_pdf
@@ -361,7 +362,7 @@ def after_contact(
     """A PK answered (or the step expired): confirmed ends the slot, anything else asks about
     the next eligible client, until the slot has had ``max_attempts`` clients."""
     key = str(outcome["key"])
-    client_id = key.rsplit("/", 1)[-1]
+    client_id = RequestKey.parse(key).subject
     answer = outcome.get("answer") or {}
     status = answer.get("status") or gaji_umr.UNREACHABLE
     _record_contact(slot, client_id, status, outcome, dag_id=dag_id, run_id=run_id)

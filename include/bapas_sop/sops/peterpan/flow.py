@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bapas_sop import audit, humantask
+from bapas_sop.humantask import RequestKey
 from bapas_sop.calendar import WIB, now_wib, to_wib
 from bapas_sop.directory import Directory, Person, get_directory
 from bapas_sop.documents import percent_id, render_pdf
@@ -182,7 +183,7 @@ def google_binding(survey: Mapping[str, Any], keys: Sequence[str]) -> dict[str, 
     return FormBinding(
         form=CreatedForm.from_dict(survey["google_form"]["form"]),
         spec_name=VOTE_FORM,
-        steps={key.rsplit("/", 1)[-1]: key for key in keys},
+        steps={RequestKey.parse(key).subject: key for key in keys},
         closes_at=datetime.fromisoformat(survey["closes_at"]),
         subject=subject(survey["quarter"]),
         context={"kandidat": survey["candidates"]},
@@ -327,7 +328,7 @@ def ballot_rows(outcomes: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """
     rows = []
     for outcome in outcomes:
-        addressee = str(outcome["key"]).rsplit("/", 1)[-1]
+        addressee = RequestKey.parse(str(outcome["key"])).subject
         answer = outcome.get("answer") or {}
         if outcome.get("defaulted") or answer.get("abstain") or outcome.get("status") != "answered":
             rows.append({"voter": addressee, "candidate": None, "at": "9999", "reason": None})
