@@ -29,7 +29,7 @@ from bapas_sop.forms.spec import FormSpec, Validation
 from bapas_sop.mail.outbox import enqueue_email
 from bapas_sop.policy import StepPolicy
 from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import AuditEvent, FormRequest, FormResponse, utcnow
+from bapas_sop.store.models import FormRequest, FormResponse, LateAnswer, utcnow
 from bapas_sop.textid import format_datetime_id
 
 OPEN = "open"
@@ -397,7 +397,7 @@ def record_answer(
     The answer counts as the assignee's own: the external system identified them (a Google
     Form's personal token). Returns ``saved``, ``already`` (this or another answer is in, or
     this late answer was already kept) or ``closed`` (the step expired first: the answer is
-    kept in the audit trail, not counted).
+    kept in ``late_answer`` and logged in the audit trail, not counted).
     """
     with session_scope() as session:
         request = session.scalar(select(FormRequest).where(FormRequest.key == key))
@@ -406,11 +406,13 @@ def record_answer(
         if request.status == ANSWERED:
             return "already"
         if request.status != OPEN:
-            late = session.scalars(
-                select(AuditEvent.detail).where(AuditEvent.subject == key, AuditEvent.action == "answer_too_late")
-            ).all()
-            if any(d.get("link_id") == link_id for d in late):
+            kept = session.scalar(
+                select(LateAnswer.id).where(LateAnswer.request_id == request.id, LateAnswer.link_id == link_id)
+            )
+            if kept is not None:
                 return "already"  # read again by a later pass: kept once
+            session.add(LateAnswer(request_id=request.id, link_id=link_id, channel=channel, data=dict(values),
+                                   answered_at=answered_at, recorded_at=utcnow()))
             audit.record(session, actor=request.assignee_nip or request.assignee_email, action="answer_too_late",
                          subject=key, dag_id=request.dag_id, run_id=request.run_id, answer=dict(values),
                          channel=channel, link_id=link_id, answered_at=answered_at.isoformat())

@@ -8,19 +8,22 @@ the step's expiry, default answer and audit trail are the usual ones, and the se
 wait on the steps do not know where the answer came from. This module is the bridge:
 
 * :func:`create_form` creates and publishes the form once per run (a retried task finds it
-  again in the audit trail instead of creating a second one) and shares it through Drive
+  again in ``google_form`` instead of creating a second one) and shares it through Drive
   with the people who run the survey, so they can watch it in Google Forms;
 * :class:`FormBinding` is what the collecting task needs (JSON, carried as an XCom): the
   form's layout, which step belongs to which person, the closing time;
 * :func:`collect` reads the new answers and records each counted one as the answer of its
   person's step. A refused answer (a vote for oneself, a wrong value) is not lost: it is in
-  the audit trail, and its sender gets an email saying why, with the same link to try again.
+  ``google_form_rejection`` (and logged in the audit trail), and its sender gets an email saying why, with the same link to try again.
   At the closing time the form stops taking answers, *everything* is read once more
   (not only what is newer than the last read, so nothing submitted just before closing is
   missed), and only then are the steps still open expired.
 
 The person's token in their link is derived (HMAC) from the form id and the person, so the
 binding can be rebuilt and a retried task sends the same link.
+
+The audit trail is a log only: this module writes its events there but decides from its own
+tables (``google_form``, ``google_form_rejection``).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from bapas_sop.forms.registry import get_form
 from bapas_sop.google.forms import CreatedForm, GoogleFormsBackend, RejectReason, issue_tokens
 from bapas_sop.mail.outbox import flush
 from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import AuditEvent, FormRequest, FormResponse, utcnow
+from bapas_sop.store.models import FormRequest, FormResponse, GoogleForm, GoogleFormRejection, utcnow
 from bapas_sop.textid import format_datetime_id
 
 log = logging.getLogger(__name__)
@@ -79,9 +82,9 @@ def create_form(
     ``editors`` get edit rights through Drive (no Google notification: our own email tells
     them); an address Drive refuses (no Google account) is reported, the others still shared.
     """
-    recorded = _recorded(subject, run_id)
-    if CREATED in recorded:
-        created = CreatedForm.from_dict(recorded[CREATED]["form"])
+    state = _state(subject, run_id)
+    if state is not None and state.form:
+        created = CreatedForm.from_dict(state.form)
         log.info("Google Form %s of this run already exists; not creating another", created.form_id)
     else:
         backend = backend or GoogleFormsBackend.from_connection()
@@ -90,39 +93,62 @@ def create_form(
             # Recorded the moment the form exists: a retry after a failed fill or publish
             # finishes this form instead of leaving it behind and creating a second one.
             with session_scope() as session:
+                row = _form_row(session, subject, dag_id, run_id)
+                row.form_id, row.edit_url = form_id, edit_url(form_id)
                 audit.record(session, actor="system", action=STARTED, subject=subject, dag_id=dag_id,
                              run_id=run_id, form_id=form_id)
 
-        resume = recorded.get(STARTED, {}).get("form_id")
+        resume = state.form_id if state is not None else None
         created = backend.create_form(get_form(spec_name), title=title, context=context,
                                       on_created=started, resume_form_id=resume)
         with session_scope() as session:
+            row = _form_row(session, subject, dag_id, run_id)
+            row.form_id, row.form, row.edit_url = created.form_id, created.to_dict(), edit_url(created.form_id)
+            row.responder_url, row.published_at = created.responder_uri, utcnow()
             audit.record(session, actor="system", action=CREATED, subject=subject, dag_id=dag_id, run_id=run_id,
                          form=created.to_dict())
     result: dict[str, Any] = {
         "form": created.to_dict(), "edit_url": edit_url(created.form_id), "shared": [], "share_failed": {},
     }
-    earlier = recorded.get(SHARED)
-    if earlier is not None and not earlier["share_failed"]:
-        result.update(shared=earlier["shared"], share_failed={})
+    if state is not None and state.shared is not None and not state.share_failed:
+        result.update(shared=list(state.shared), share_failed={})
     elif editors:
         # First time, or a retry after some addresses failed (sharing again adds nothing for
         # those who already have access).
         result.update(_share(created.form_id, editors, sharing))
         with session_scope() as session:
+            row = _form_row(session, subject, dag_id, run_id)
+            row.shared, row.share_failed = list(result["shared"]), dict(result["share_failed"])
             audit.record(session, actor="system", action=SHARED, subject=subject, dag_id=dag_id, run_id=run_id,
                          form_id=created.form_id, shared=result["shared"], share_failed=result["share_failed"])
     return result
 
 
-def _recorded(subject: str, run_id: str) -> dict[str, dict[str, Any]]:
-    """The latest creation, start and sharing events of this run's form."""
+def _state(subject: str, run_id: str) -> GoogleForm | None:
+    """How far this run's form got (started, published, shared), or None before it exists."""
     with session_scope() as session:
-        events = session.scalars(
-            select(AuditEvent).where(AuditEvent.subject == subject, AuditEvent.action.in_((STARTED, CREATED, SHARED)),
-                                     AuditEvent.run_id == run_id).order_by(AuditEvent.id)
-        ).all()
-        return {e.action: dict(e.detail) for e in events}
+        return session.scalar(select(GoogleForm).where(GoogleForm.subject == subject, GoogleForm.run_id == run_id))
+
+
+def _form_row(session: Any, subject: str, dag_id: str | None, run_id: str) -> GoogleForm:
+    """This run's ``google_form`` row, added on the first step that has something to keep."""
+    row = session.scalar(select(GoogleForm).where(GoogleForm.subject == subject, GoogleForm.run_id == run_id))
+    if row is None:
+        row = GoogleForm(subject=subject, dag_id=dag_id, run_id=run_id, share_failed={}, started_at=utcnow())
+        session.add(row)
+    return row
+
+
+def _bound_form(session: Any, binding: FormBinding) -> GoogleForm:
+    """The ``google_form`` row of the binding's form (added when the form was made elsewhere)."""
+    form_id = binding.form.form_id
+    row = session.scalar(select(GoogleForm).where(GoogleForm.form_id == form_id))
+    if row is None:
+        row = GoogleForm(subject=binding.subject, form_id=form_id, form=binding.form.to_dict(),
+                         responder_url=binding.form.responder_uri, edit_url=edit_url(form_id), share_failed={},
+                         started_at=utcnow())
+        session.add(row)
+    return row
 
 
 def _share(form_id: str, editors: Sequence[str], sharing: Any) -> dict[str, Any]:
@@ -266,33 +292,37 @@ def collect(
     _refusals(binding, batch.rejected, result, tell=not final)
     if final:
         result.expired = humantask.expire_now(keys, now=now)
-        with session_scope() as session:
-            closed = session.scalars(
-                select(AuditEvent.detail).where(AuditEvent.subject == binding.subject, AuditEvent.action == CLOSED)
-            ).all()
-            if not any(d.get("form_id") == binding.form.form_id for d in closed):  # a repeated survey has its own form
-                audit.record(session, actor="system", action=CLOSED, subject=binding.subject,
-                             form_id=binding.form.form_id, counted=len(already) + len(result.counted),
-                             expired=len(result.expired), too_late=result.too_late)
+    with session_scope() as session:
+        row = _bound_form(session, binding)
+        row.last_read_at = utcnow()
+        if final and row.closed_at is None:  # a repeated survey has its own form, closed on its own
+            row.closed_at = now
+            audit.record(session, actor="system", action=CLOSED, subject=binding.subject,
+                         form_id=binding.form.form_id, counted=len(already) + len(result.counted),
+                         expired=len(result.expired), too_late=result.too_late)
     log.info("Google Form %s: %d answers counted now, %d refused, %d expired%s", binding.form.form_id,
              len(result.counted), len(result.refused), len(result.expired), " (final pass)" if final else "")
     return result
 
 
 def _refusals(binding: FormBinding, rejected: Sequence[Any], result: CollectResult, *, tell: bool) -> None:
-    """Each refused answer once into the audit trail; its sender, when known, is told why."""
+    """Each refused answer once into ``google_form_rejection`` (and the audit trail); its sender,
+    when known, is told why."""
     outbox: list[str] = []
     with session_scope() as session:
-        recorded = {
-            d.get("response_id") for d in session.scalars(
-                select(AuditEvent.detail).where(AuditEvent.subject == binding.subject, AuditEvent.action == REJECTED)
-            )
-        }
+        recorded = set(session.scalars(
+            select(GoogleFormRejection.response_id).where(GoogleFormRejection.subject == binding.subject)
+        ))
         for refusal in rejected:
             if refusal.response_id in recorded:
                 continue
             recorded.add(refusal.response_id)
             result.refused.append(refusal.response_id)
+            session.add(GoogleFormRejection(
+                subject=binding.subject, form_id=binding.form.form_id, response_id=refusal.response_id,
+                reason=str(refusal.reason), voter=refusal.voter, submitted_at=refusal.submitted_at,
+                recorded_at=utcnow(),
+            ))
             audit.record(session, actor=refusal.voter or "unknown", action=REJECTED, subject=binding.subject,
                          response_id=refusal.response_id, reason=str(refusal.reason), message=refusal.message,
                          voter=refusal.voter, submitted_at=refusal.submitted_at.isoformat(), errors=refusal.errors)

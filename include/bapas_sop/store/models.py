@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -145,3 +145,70 @@ class AuditEvent(Base):
     dag_id: Mapped[str | None] = mapped_column(String(250))
     run_id: Mapped[str | None] = mapped_column(String(250))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class LateAnswer(Base):
+    """An answer given on another system after its step had closed: kept, never counted.
+
+    One row per request and external answer (``link_id``), so that a later pass reading the
+    same answer again recognises it (the audit trail logs it, but is not read back).
+    """
+
+    __tablename__ = "late_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("form_request.id"), index=True)
+    link_id: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(50))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    answered_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("request_id", "link_id", name="uq_late_answer_request_link"),)
+
+
+class GoogleForm(Base):
+    """The Google Form behind a run's human steps, as far as it got.
+
+    ``form_id`` is set the moment Google created the form (a retry finishes that form instead
+    of creating a second one), ``form`` once it is filled and published (the
+    :class:`~bapas_sop.google.forms.CreatedForm` as a dict, responder link included),
+    ``shared``/``share_failed`` after sharing (``shared`` is None until it was tried),
+    ``closed_at`` when the form stopped taking answers at its deadline.
+    """
+
+    __tablename__ = "google_form"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(400), index=True)
+    dag_id: Mapped[str | None] = mapped_column(String(250))
+    run_id: Mapped[str | None] = mapped_column(String(250))
+    form_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    form: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    responder_url: Mapped[str | None] = mapped_column(String(500))
+    edit_url: Mapped[str | None] = mapped_column(String(500))
+    shared: Mapped[list[str] | None] = mapped_column(JSON)
+    share_failed: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+    last_read_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("subject", "run_id", name="uq_google_form_subject_run"),)
+
+
+class GoogleFormRejection(Base):
+    """A Google Form answer refused (a vote for oneself, a forged code...): recorded once."""
+
+    __tablename__ = "google_form_rejection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(400), index=True)
+    form_id: Mapped[str | None] = mapped_column(String(200))
+    response_id: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(50))
+    voter: Mapped[str | None] = mapped_column(String(50))
+    submitted_at: Mapped[datetime | None]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("subject", "response_id", name="uq_google_form_rejection_response"),)
