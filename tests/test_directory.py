@@ -21,17 +21,17 @@ from bapas_sop.directory import (
 from bapas_sop.settings import PROJECT_DIR
 from bapas_sop.tables import TableError
 
+from tests.support import people
+from tests.support.people import KABAPAS, KASUBSI_BKA, KASUBSI_BKD
+
 DEMO_CSV = PROJECT_DIR / "include" / "data" / "staff.csv"
 HEADER = "nip,nama,email,telepon,peran,seksi,atasan_nip,aktif,cuti,pengganti_nip,jabatan"
 
-# Demo people the tests below lean on.
-KABAPAS = "197408121999031002"
-KASUBSI_BKA = "198004152005022001"
-KASUBSI_BKD = "197811032003121002"
-PK_BKD_ON_LEAVE = "198706142011012002"  # Yuliana Harahap
-PK_BKD_STAND_IN = "198409092009121001"  # Bambang Setiawan
-PK_BKA = "198607212010122003"  # Rina Marlina
-FORMER_PK = "198103102007011005"  # Joko Susilo, aktif = tidak
+# Demo people the tests below lean on (tests/support/people.py).
+PK_BKD_ON_LEAVE = people.YULIANA  # Yuliana Harahap
+PK_BKD_STAND_IN = people.BAMBANG  # Bambang Setiawan
+PK_BKA = people.RINA  # Rina Marlina
+FORMER_PK = people.JOKO  # Joko Susilo, aktif = tidak
 
 # A small office for the resolution tests: K(abapas) ← S(ubsi) ← A, B, C (PK).
 K, S, A, B, C = (
@@ -121,29 +121,29 @@ def test_demo_people_are_fictional_and_well_formed(demo: Directory) -> None:
 
 
 def test_demo_supervision_chain(demo: Directory) -> None:
-    assert demo.supervisor_of(PK_BKA).nip == KASUBSI_BKA
-    assert demo.supervisor_of(PK_BKD_STAND_IN).nip == KASUBSI_BKD
-    assert demo.supervisor_of(KASUBSI_BKA).nip == KABAPAS
-    assert demo.supervisor_of(KABAPAS) is None
+    assert demo.supervisor_of(PK_BKA.nip).nip == KASUBSI_BKA.nip
+    assert demo.supervisor_of(PK_BKD_STAND_IN.nip).nip == KASUBSI_BKD.nip
+    assert demo.supervisor_of(KASUBSI_BKA.nip).nip == KABAPAS.nip
+    assert demo.supervisor_of(KABAPAS.nip) is None
 
 
 def test_demo_leave_and_stand_in(demo: Directory) -> None:
-    away = demo.get(PK_BKD_ON_LEAVE)
-    assert away.on_leave and away.stand_in_nip == PK_BKD_STAND_IN
-    assert demo.acting_for(away).nip == PK_BKD_STAND_IN
-    assert demo.assignment_for(PK_BKD_ON_LEAVE) == Assignment(demo.get(PK_BKD_STAND_IN), away)
-    assert demo.assignee_for_role("kabapas") == Assignment(demo.get(KABAPAS), None)
+    away = demo.get(PK_BKD_ON_LEAVE.nip)
+    assert away.on_leave and away.stand_in_nip == PK_BKD_STAND_IN.nip
+    assert demo.acting_for(away).nip == PK_BKD_STAND_IN.nip
+    assert demo.assignment_for(PK_BKD_ON_LEAVE.nip) == Assignment(demo.get(PK_BKD_STAND_IN.nip), away)
+    assert demo.assignee_for_role("kabapas") == Assignment(demo.get(KABAPAS.nip), None)
     assert not demo.assignee_for_role("kabapas").is_substitute
 
 
 def test_demo_sections(demo: Directory) -> None:
     bkd = demo.pks_in_section("bkd")
-    assert PK_BKD_ON_LEAVE not in {p.nip for p in bkd}, "on leave: not offered for new cases"
-    assert FORMER_PK not in {p.nip for p in bkd}
-    assert PK_BKD_ON_LEAVE in {p.nip for p in demo.pks_in_section("bkd", include_on_leave=True)}
+    assert PK_BKD_ON_LEAVE.nip not in {p.nip for p in bkd}, "on leave: not offered for new cases"
+    assert FORMER_PK.nip not in {p.nip for p in bkd}
+    assert PK_BKD_ON_LEAVE.nip in {p.nip for p in demo.pks_in_section("bkd", include_on_leave=True)}
     assert all(p.has_role("pk") or p.has_role("apk") for p in bkd)
-    assert demo.kasubsi_for_section("bka").nip == KASUBSI_BKA
-    assert demo.kasubsi_for_section("bkd").nip == KASUBSI_BKD
+    assert demo.kasubsi_for_section("bka").nip == KASUBSI_BKA.nip
+    assert demo.kasubsi_for_section("bkd").nip == KASUBSI_BKD.nip
     assert kasubsi_role_for_section("bkd") == "kasubsi_bkd"
     with pytest.raises(DirectoryError, match="tidak dipimpin Kasubsi"):
         demo.kasubsi_for_section("tu")
@@ -157,17 +157,17 @@ def test_demo_sections(demo: Directory) -> None:
 def test_pegawai_is_every_active_employee_with_the_usual_leave_rule(demo: Directory) -> None:
     everyone = demo.by_role("pegawai", include_on_leave=True)
     assert everyone == demo.active_employees()
-    assert FORMER_PK not in {p.nip for p in everyone}
+    assert FORMER_PK.nip not in {p.nip for p in everyone}
     present = demo.by_role("pegawai")
     assert present == [p for p in everyone if not p.on_leave]
-    assert PK_BKD_ON_LEAVE not in {p.nip for p in present}
-    assert demo.get(PK_BKA).has_role("pegawai") and "pegawai" not in demo.get(PK_BKA).roles
-    assert not demo.get(FORMER_PK).has_role("pegawai")
+    assert PK_BKD_ON_LEAVE.nip not in {p.nip for p in present}
+    assert demo.get(PK_BKA.nip).has_role("pegawai") and "pegawai" not in demo.get(PK_BKA.nip).roles
+    assert not demo.get(FORMER_PK.nip).has_role("pegawai")
 
 
 def test_inactive_people_hold_no_role(demo: Directory) -> None:
-    assert FORMER_PK not in {p.nip for p in demo.by_role("pk", include_on_leave=True)}
-    assert FORMER_PK in demo and demo.get(FORMER_PK).active is False
+    assert FORMER_PK.nip not in {p.nip for p in demo.by_role("pk", include_on_leave=True)}
+    assert FORMER_PK.nip in demo and demo.get(FORMER_PK.nip).active is False
 
 
 def test_unknown_role_or_nip_is_a_clear_error(demo: Directory) -> None:
@@ -176,8 +176,8 @@ def test_unknown_role_or_nip_is_a_clear_error(demo: Directory) -> None:
     with pytest.raises(DirectoryError, match="NIP 123 tidak ada di daftar pegawai"):
         demo.get("123")
     assert demo.find("123") is None
-    assert demo.get("19740812 199903 1 002").nip == KABAPAS, "a NIP typed with spaces is found"
-    assert demo.by_email("HENDRA.SIREGAR@bapas-jambi.example").nip == KABAPAS
+    assert demo.get("19740812 199903 1 002").nip == KABAPAS.nip, "a NIP typed with spaces is found"
+    assert demo.by_email("HENDRA.SIREGAR@bapas-jambi.example").nip == KABAPAS.nip
 
 
 def test_one_refuses_none_and_many(demo: Directory, tmp_path: Path) -> None:
@@ -192,7 +192,7 @@ def test_assignees_for_a_team_replace_and_deduplicate(demo: Directory) -> None:
     assignments = demo.assignees_for_role("pk")
     nips = [a.person.nip for a in assignments]
     assert len(nips) == len(set(nips)) == 5, "the stand-in is a PK too: asked once"
-    assert PK_BKD_ON_LEAVE not in nips
+    assert PK_BKD_ON_LEAVE.nip not in nips
 
 
 # --- stand-ins -----------------------------------------------------------------------------------
@@ -313,7 +313,7 @@ def test_semicolon_separated_staff_csv_with_bom(tmp_path: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
 
     office = Directory.load(path)
-    assert len(office) == 18 and office.one("kabapas").nip == KABAPAS
+    assert len(office) == 18 and office.one("kabapas").nip == KABAPAS.nip
 
 
 def test_inactive_supervisor_or_stand_in_is_refused(tmp_path: Path) -> None:
@@ -340,4 +340,4 @@ def test_get_directory_reads_the_data_dir_and_sees_edits(tmp_path: Path, monkeyp
     stat = staff.stat()
     os.utime(staff, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     assert get_directory().one("kabapas").name == "Kepala Baru"
-    assert get_directory(DEMO_CSV).one("kabapas").nip == KABAPAS
+    assert get_directory(DEMO_CSV).one("kabapas").nip == KABAPAS.nip

@@ -33,22 +33,14 @@ from bapas_sop.mail.outbox import flush
 from bapas_sop.store.db import session_scope
 from bapas_sop.store.models import AuditEvent, FormRequest, FormResponse, utcnow
 
-# From include/data/staff.csv (the values of tests/scenarios, copied, not imported).
-RINA = "198607212010122003"
-DEDI = "198903052014031001"
-PUTRI = "199209182017122004"
-SITI = "199005022015032005"
-BAMBANG = "198409092009121001"
+from tests.support import people
+
+# The demo staff (tests/support/people.py): the voters by NIP, EMAIL[nip] their address.
+RINA, DEDI, PUTRI, SITI, BAMBANG = (p.nip for p in (people.RINA, people.DEDI, people.PUTRI, people.SITI, people.BAMBANG))
 VOTERS = (RINA, DEDI, PUTRI, SITI, BAMBANG)
-EMAIL = {
-    RINA: "rina.marlina@bapas-jambi.example",
-    DEDI: "dedi.kurniawan@bapas-jambi.example",
-    PUTRI: "putri.lestari@bapas-jambi.example",
-    SITI: "siti.rahmawati@bapas-jambi.example",
-    BAMBANG: "bambang.setiawan@bapas-jambi.example",
-}
-HASAN_EMAIL = "hasan.basri@bapas-jambi.example"  # Pokja 3: runs the survey
-LESTARI_EMAIL = "lestari.handayani@bapas-jambi.example"
+EMAIL = {nip: people.person(nip).email for nip in VOTERS}
+HASAN_EMAIL = people.HASAN.email  # Pokja 3: runs the survey
+LESTARI_EMAIL = people.LESTARI.email
 
 DAG, RUN = "peterpan", "manual__google_form_steps"
 SUBJECT = "peterpan/2026-Q3"
@@ -460,6 +452,29 @@ def test_a_too_late_answer_is_recorded_once_however_often_collect_runs(fake: Fak
     again = form_steps.collect(survey.binding, final=False, backend=forms)
     assert again.too_late == []
     assert len(events("answer_too_late", survey.keys[BAMBANG])) == 1
+
+
+def test_the_audit_trail_is_only_a_log_emptied_it_changes_no_decision(
+    fake: FakeGoogle, forms, sharing: DriveSharing, options, survey: Survey, smtp_server
+) -> None:
+    humantask.expire_now([survey.keys[BAMBANG]], now=survey.opened_at + timedelta(hours=1))
+    at = survey.opened_at + timedelta(hours=2)
+    vote(fake, survey, BAMBANG, SITI, at)
+    own = vote(fake, survey, PUTRI, PUTRI, at)
+    first = form_steps.collect(survey.binding, final=True, backend=forms, now=survey.closes_at)
+    assert first.too_late == [survey.keys[BAMBANG]] and first.refused == [own]
+    with session_scope() as session:
+        session.query(AuditEvent).delete()  # someone prunes the log
+
+    # A retried creating task still finds its form; a repeated final pass closes, refuses
+    # and keeps nothing twice.
+    again = create(forms, sharing, options)
+    assert again["form"]["form_id"] == survey.form_id and list(fake.forms) == [survey.form_id]
+    assert fake.count("forms.forms.create") == 0  # the calls were counted from the survey's opening
+    second = form_steps.collect(survey.binding, final=True, backend=forms, now=survey.closes_at)
+    assert second.too_late == [] and second.refused == [] and second.counted == []
+    assert events(form_steps.CLOSED) == [] and events(form_steps.REJECTED) == []
+    assert events("answer_too_late") == [] and events(form_steps.CREATED) == []
 
 
 # --- 7. forged codes and second submissions ----------------------------------------------------------

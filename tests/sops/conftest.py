@@ -10,6 +10,10 @@ answers the form emails through the real form pages. Two guards keep a broken sc
 from hanging: the responder expires every open step when it hits an error, and a watchdog
 does the same after ``WATCHDOG_SECONDS``; the waiting sensor then fails and ``dag.test()``
 returns, so the test fails with a message instead of hanging.
+
+Every test here runs on a pinned clock (``tests/support/clock.py``): a fixed working day by
+default, the day of ``BAPAS_TEST_DATE`` when set (``scripts/test-dates`` runs the scenarios
+over a year of such days), so a scenario never passes or fails with the day it is run on.
 """
 
 from __future__ import annotations
@@ -23,11 +27,19 @@ from typing import Any
 
 import pytest
 
+from tests.support.clock import pinned_clock
 from tests.support.responder import Answer, Responder
 
 PROJECT = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = PROJECT / "dags"
 WATCHDOG_SECONDS = 120.0
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Any:
+    """The tests' day (``BAPAS_TEST_DATE`` or a fixed Wednesday), time ticking on from its start."""
+    with pinned_clock() as start:
+        yield start
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ knows, it opens the emailed link, reads the page like a person would, and posts 
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -14,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bapas_sop.mail.devserver import InboxMessage, read_inbox
+
+from tests.support.forms import form_links, open_form
 
 Answer = Mapping[str, Any] | Callable[[InboxMessage, str], Mapping[str, Any]]
 
@@ -80,14 +81,12 @@ class Responder:
             if answer is None:
                 continue
             self._seen.add(message.id)
-            link = next((link for link in message.links if "/bapas/f/" in link), None)
-            if link is None:  # answered elsewhere (a Google Form): the callable does it itself
+            if not form_links(message):  # answered elsewhere (a Google Form): the callable does it itself
                 if not callable(answer) or answer(message, None) is not None:
                     raise AssertionError(f"{message.subject!r} has no form link of ours to post an answer to")
                 self.handled.append((message.subject, message.to[0]))
                 continue
-            path = link.split("://", 1)[1].split("/", 1)[1]
-            page = self.client.get("/" + path)
+            page = open_form(self.client, message)
             print(f"responder: {message.subject!r} -> GET {page.status_code}", flush=True)
             if page.status_code != 200:
                 continue  # a link that was handed over: its new holder gets a new email
@@ -96,8 +95,7 @@ class Responder:
                 self.handled.append((message.subject, message.to[0]))
                 continue
             data = dict(result)
-            csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
-            posted = self.client.post("/" + path, data={"_csrf": csrf, **data})
+            posted = page.answer(data)
             if posted.status_code != 303:
                 raise AssertionError(f"answer to {message.subject!r} refused: {posted.status_code}\n{posted.text[:2000]}")
             self.answered.append((message.subject, message.to[0], data))

@@ -10,27 +10,27 @@ from typing import Any
 
 from bapas_sop.mail.devserver import InboxMessage, read_inbox
 
-KABAPAS = "197408121999031002"
-KASUBSI_BKA = "198004152005022001"
-KASUBSI_BKD = "197811032003121002"
-RINA = "198607212010122003"
-DEDI = "198903052014031001"
-PUTRI = "199209182017122004"
-RIZKI = "199501272019061003"
-YULIANA = "198706142011012002"  # BKD PK, on leave in the demo staff table
-BAMBANG = "198409092009121001"  # her stand-in
-SITI = "199005022015032005"
+from tests.support import people
+from tests.support.forms import csrf, form_link, path_of  # noqa: F401 - the scenarios import them from here
+
+# NIPs of the demo staff under the names the scenarios use (``EMAIL[nip]`` is their address).
+# They come from tests/support/people.py, where each person is written once; a new test
+# imports the person from there and says ``.nip`` or ``.email``.
+KABAPAS = people.KABAPAS.nip
+KASUBSI_BKA = people.KASUBSI_BKA.nip
+KASUBSI_BKD = people.KASUBSI_BKD.nip
+RINA = people.RINA.nip
+DEDI = people.DEDI.nip
+PUTRI = people.PUTRI.nip
+RIZKI = people.RIZKI.nip
+YULIANA = people.YULIANA.nip  # BKD PK, on leave in the demo staff table
+BAMBANG = people.BAMBANG.nip  # her stand-in
+SITI = people.SITI.nip
 
 EMAIL = {
-    KABAPAS: "hendra.siregar@bapas-jambi.example",
-    KASUBSI_BKA: "sri.wahyuni@bapas-jambi.example",
-    KASUBSI_BKD: "ahmad.nasution@bapas-jambi.example",
-    RINA: "rina.marlina@bapas-jambi.example",
-    DEDI: "dedi.kurniawan@bapas-jambi.example",
-    PUTRI: "putri.lestari@bapas-jambi.example",
-    YULIANA: "yuliana.harahap@bapas-jambi.example",
-    BAMBANG: "bambang.setiawan@bapas-jambi.example",
-    "keuangan": "dewi.anggraini@bapas-jambi.example",
+    **{p.nip: p.email for p in (people.KABAPAS, people.KASUBSI_BKA, people.KASUBSI_BKD, people.RINA, people.DEDI,
+                                people.PUTRI, people.YULIANA, people.BAMBANG)},
+    "keuangan": people.DEWI.email,
 }
 
 #: Tasks after the SPPD gate: skipped when the PK reported no trip.
@@ -157,15 +157,3 @@ def form_requests(run_id: str) -> dict[str, Any]:
 def task_states(dagrun: Any) -> dict[str, str]:
     """Task id -> state (``success``, ``skipped``, ...) of every task of a finished run."""
     return {ti.task_id: getattr(ti.state, "value", ti.state) for ti in dagrun.get_task_instances()}
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="_csrf" value="([^"]+)"', html).group(1)
-
-
-def path_of(url: str) -> str:
-    return "/" + url.split("://", 1)[1].split("/", 1)[1]
-
-
-def form_link(message: InboxMessage) -> str:
-    return next(link for link in message.links if "/bapas/f/" in link)

@@ -12,9 +12,11 @@ from bapas_sop.mail.devserver import read_inbox
 from bapas_sop.store.db import session_scope
 from bapas_sop.store.models import AuditEvent, FormRequest, FormResponse
 
-KABAPAS = "197408121999031002"
-PK_ON_LEAVE = "198706142011012002"
-STAND_IN = "198409092009121001"
+from tests.support.forms import form_link, open_form, path_of
+from tests.support.people import BAMBANG, KABAPAS, YULIANA
+
+PK_ON_LEAVE = YULIANA  # on leave in the demo staff table
+STAND_IN = BAMBANG  # her stand-in
 
 
 def _open(step: str = "kabapas_disposisi", assignee: str = "kabapas", **kwargs):
@@ -30,32 +32,23 @@ def _open(step: str = "kabapas_disposisi", assignee: str = "kabapas", **kwargs):
     return opened
 
 
-def _path(url: str) -> str:
-    return url.replace("http://testserver", "")
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="_csrf" value="([^"]+)"', html).group(1)
-
-
 def test_email_link_opens_the_form_with_facts_and_prefill(web, smtp_server):
     opened = _open()
     [mail] = read_inbox(smtp_server.maildir)
     assert mail.subject == "[Perlu tindakan] Disposisi permintaan Litmas LITMAS-2026-0001"
-    assert mail.to == ["hendra.siregar@bapas-jambi.example"] or mail.to[0].endswith("@bapas-jambi.example")
-    link = next(link for link in mail.links if "/bapas/f/" in link)
-    assert link == opened.url
-    page = web.get(_path(link))
+    assert mail.to == [KABAPAS.email] or mail.to[0].endswith("@bapas-jambi.example")
+    assert form_link(mail) == opened.url
+    page = open_form(web, mail)
     assert page.status_code == 200
     assert "Disposisi permintaan Litmas LITMAS-2026-0001" in page.text
     assert "Andi" in page.text
-    assert re.search(r'value="bka"\s+checked', page.text)
+    assert page.checked("seksi") == ["bka"]
 
 
 def test_invalid_answer_shows_indonesian_error_and_keeps_input(web, smtp_server):
     opened = _open()
-    page = web.get(_path(opened.url))
-    response = web.post(_path(opened.url), data={"_csrf": _csrf(page.text), "seksi": "xyz", "catatan": "Segera diproses"})
+    page = open_form(web, opened.url)
+    response = page.answer({"seksi": "xyz", "catatan": "Segera diproses"})
     assert response.status_code == 422
     assert "pilihan tidak dikenal" in response.text
     assert "Segera diproses" in response.text  # what was typed is kept
@@ -65,16 +58,16 @@ def test_invalid_answer_shows_indonesian_error_and_keeps_input(web, smtp_server)
 
 def test_valid_answer_is_recorded_once_and_second_visit_shows_it(web, smtp_server):
     opened = _open()
-    page = web.get(_path(opened.url))
-    data = {"_csrf": _csrf(page.text), "seksi": "bkd", "catatan": "Klien dewasa"}
-    first = web.post(_path(opened.url), data=data)
+    page = open_form(web, opened.url)
+    data = {"_csrf": page.csrf, "seksi": "bkd", "catatan": "Klien dewasa"}
+    first = web.post(page.path, data=data)
     assert first.status_code == 303
     confirmation = web.get(first.headers["location"])
     assert "Terima kasih, jawaban Anda sudah tersimpan" in confirmation.text
     assert "Kasubsi Bimbingan Klien Dewasa" in confirmation.text
-    again = web.post(_path(opened.url), data={**data, "seksi": "bka"})
+    again = web.post(page.path, data={**data, "seksi": "bka"})
     assert again.status_code == 303
-    shown = web.get(_path(opened.url))
+    shown = web.get(page.path)
     assert "sudah dijawab" in shown.text and "Kasubsi Bimbingan Klien Dewasa" in shown.text
     outcome = humantask.poll(opened.key)
     assert outcome["status"] == "answered"
@@ -99,43 +92,41 @@ def test_expired_link_is_refused(web, smtp_server, monkeypatch):
     import bapas_sop.forms.links as links
 
     monkeypatch.setattr(links, "link_lifetime", lambda: timedelta(seconds=-1))
-    page = web.get(_path(opened.url))
+    page = web.get(path_of(opened.url))
     assert page.status_code == 410
     assert "kedaluwarsa" in page.text
 
 
 def test_post_without_csrf_is_refused_and_nothing_recorded(web, smtp_server):
     opened = _open()
-    response = web.post(_path(opened.url), data={"seksi": "bka"})
+    response = web.post(path_of(opened.url), data={"seksi": "bka"})
     assert response.status_code == 403
     assert humantask.poll(opened.key)["status"] == "open"
 
 
 def test_on_leave_assignee_is_replaced_by_stand_in(web, smtp_server):
-    opened = _open(step="pk_step", assignee=f"nip:{PK_ON_LEAVE}")
-    assert opened.assignee.nip == STAND_IN
-    assert opened.substituted_for == PK_ON_LEAVE
+    opened = _open(step="pk_step", assignee=f"nip:{PK_ON_LEAVE.nip}")
+    assert opened.assignee.nip == STAND_IN.nip
+    assert opened.substituted_for == PK_ON_LEAVE.nip
     [mail] = read_inbox(smtp_server.maildir)
     assert "pengganti (Plh) Yuliana Harahap" in mail.text
 
 
 def test_hand_over_moves_the_step_and_turns_the_old_link_off(web, smtp_server):
     opened = _open()
-    page = web.get(_path(opened.url))
-    missing_reason = web.post(_path(opened.url) + "/alihkan", data={"_csrf": _csrf(page.text), "pengganti_nip": STAND_IN, "alasan": ""})
+    page = open_form(web, opened.url)
+    missing_reason = page.hand_over(STAND_IN.nip, "")
     assert missing_reason.status_code == 422 and "Alasan pengalihan wajib diisi" in missing_reason.text
-    done = web.post(_path(opened.url) + "/alihkan", data={"_csrf": _csrf(page.text), "pengganti_nip": STAND_IN, "alasan": "Dinas luar"})
+    done = page.hand_over(STAND_IN.nip, "Dinas luar")
     assert done.status_code == 200 and "Bambang Setiawan" in done.text
-    old = web.get(_path(opened.url))
+    old = web.get(page.path)
     assert old.status_code == 410 and "sudah dialihkan" in old.text
     mails = [m for m in read_inbox(smtp_server.maildir) if "bambang" in m.to[0]]
     assert mails and "dialihkan kepada Anda oleh" in mails[0].text
-    new_link = next(link for link in mails[0].links if "/bapas/f/" in link)
-    new_page = web.get(_path(new_link))
-    answer = web.post(_path(new_link), data={"_csrf": _csrf(new_page.text), "seksi": "bka"})
+    answer = open_form(web, mails[0]).answer({"seksi": "bka"})
     assert answer.status_code == 303
     outcome = humantask.poll(opened.key)
-    assert outcome["answered_by"] == STAND_IN and outcome["substituted_for"] == KABAPAS
+    assert outcome["answered_by"] == STAND_IN.nip and outcome["substituted_for"] == KABAPAS.nip
 
 
 def test_reminder_and_escalation_are_sent_once(web, smtp_server):
@@ -181,6 +172,7 @@ def test_public_intake_form_validates_and_registers(web, smtp_server):
         "nomor_surat": "B/1/XII/2026", "tanggal_surat": "2026-11-27", "instansi": "penyidik",
         "nama_instansi": "Polresta Jambi", "nama_pemohon": "Iptu Budi", "email_pemohon": "budi@polresta-jambi.example",
         "nama_klien": "Andi", "kategori": "anak", "jenis_litmas": "sidang_anak",
+        "_submission_key": re.search(r'name="_submission_key" value="([^"]+)"', page.text).group(1),  # from the page
     })
     assert good.status_code == 200
     assert "LITMAS-2026-0001" in good.text or "LITMAS-" in good.text
@@ -196,11 +188,11 @@ def test_link_signed_for_another_person_is_refused(web, smtp_server):
     from bapas_sop.forms.links import LinkClaims, form_url, sign_link
 
     opened = _open()
-    forged = sign_link(LinkClaims(request_id=opened.request_id, person=STAND_IN, version=1))
-    page = web.get(_path(form_url(forged)))
+    forged = sign_link(LinkClaims(request_id=opened.request_id, person=STAND_IN.nip, version=1))
+    page = web.get(path_of(form_url(forged)))
     assert page.status_code == 403
     assert "bukan untuk" in page.text
-    posted = web.post(_path(form_url(forged)), data={"_csrf": "x", "seksi": "bka"})
+    posted = web.post(path_of(form_url(forged)), data={"_csrf": "x", "seksi": "bka"})
     assert posted.status_code == 403
     assert humantask.poll(opened.key)["status"] == "open"
 
@@ -217,8 +209,8 @@ def test_a_personal_step_cannot_be_handed_over(web, smtp_server):
     )
     token = opened.url.rsplit("/", 1)[1]
     with pytest.raises(humantask.HandOverError, match="tidak dapat dialihkan"):
-        humantask.hand_over(token, STAND_IN, "Dinas luar")
+        humantask.hand_over(token, STAND_IN.nip, "Dinas luar")
     assert humantask.poll(opened.key)["status"] == "open"
     with session_scope() as session:
         request = session.query(FormRequest).filter_by(key=opened.key).one()
-        assert request.assignee_nip == KABAPAS and request.link_version == 1
+        assert request.assignee_nip == KABAPAS.nip and request.link_version == 1

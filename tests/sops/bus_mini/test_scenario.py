@@ -90,6 +90,18 @@ def _week_key() -> str:
     return f"{iso.year}-W{iso.week:02d}"
 
 
+def _week_record(run_id: str):
+    """The run's row in ``bus_mini_week`` (what the flow recorded, and the history shows)."""
+    from sqlalchemy import select
+
+    from bapas_sop.sops.bus_mini.models import BusMiniWeek
+    from bapas_sop.store.db import session_scope
+
+    with session_scope() as session:
+        [row] = session.scalars(select(BusMiniWeek).where(BusMiniWeek.run_id == run_id)).all()
+        return row
+
+
 def _reports(message: InboxMessage, html: str) -> dict[str, Any] | None:
     """Rina and Dedi report activities; the Kabapas has nothing; the others never answer."""
     from sqlalchemy import update
@@ -115,7 +127,9 @@ def _reports(message: InboxMessage, html: str) -> dict[str, Any] | None:
     return None
 
 
-FILMING = {"tanggal_pengambilan": today_wib().isoformat(), "lokasi": "SMP Negeri 7 Jambi dan PN Jambi"}
+def FILMING(message: InboxMessage, html: str) -> dict[str, str]:
+    """The filming confirmation, dated on the test's (pinned) day, not the day of import."""
+    return {"tanggal_pengambilan": today_wib().isoformat(), "lokasi": "SMP Negeri 7 Jambi dan PN Jambi"}
 
 
 def _voice(message: InboxMessage, html: str) -> dict[str, str]:
@@ -193,10 +207,10 @@ def test_a_week_whose_video_is_found_on_youtube(bus_mini_dag, run_dag, smtp_serv
     assert (page.status, page.param("playlistId"), page.param("part")) == (200, UPLOADS, "snippet,contentDetails")
     assert set(youtube.operations()) == CHEAP and youtube.count("youtube.search.list") == 0
     assert youtube.youtube_units == 2
-    [week_row] = [e for e in audit_events(run_id=dagrun.run_id) if e.action == "bus_mini_week"]
-    assert week_row.detail["status"] == "uploaded" and week_row.detail["video_id"] == "thisWeek123"
-    assert week_row.detail["source"] == "youtube"
-    assert datetime.fromisoformat(week_row.detail["published_at"]) == first_upload
+    week_row = _week_record(dagrun.run_id)
+    assert week_row.status == "uploaded" and week_row.video_id == "thisWeek123"
+    assert week_row.source == "youtube" and week_row.rundown_recipients == 2
+    assert week_row.published_at == first_upload
     assert bus_mini_flow.week_history()[0]["url"] == "https://www.youtube.com/watch?v=thisWeek123"
 
     # Every active employee got the link; nobody was reminded, nothing escalated.
@@ -263,6 +277,8 @@ def test_a_week_without_upload_reminds_tim_humas_then_escalates_to_the_ketua_hum
     trail = [e.action for e in audit_events(run_id=dagrun.run_id) if e.action.startswith("bus_mini_")]
     assert trail.index("bus_mini_upload_reminder") < trail.index("bus_mini_upload_escalated") < trail.index("bus_mini_week")
     assert trail.count("bus_mini_upload_reminder") == 1 and trail.count("bus_mini_upload_escalated") == 1
+    week_row = _week_record(dagrun.run_id)
+    assert week_row.reminder_sent_at < week_row.escalated_at and week_row.status == "missed"
     reminders_when_escalated.append(len(reminders))
 
     # The week is in the history as missed; no announcement went out.
@@ -297,9 +313,10 @@ def test_without_a_youtube_connection_tim_humas_confirms_the_upload_on_a_form(
     assert ask.to == [_email_of(MAYA)]
     confirmation = form_requests(dagrun.run_id)["konfirmasi_unggahan"]
     assert confirmation.status == "answered"
-    [week_row] = [e for e in audit_events(run_id=dagrun.run_id) if e.action == "bus_mini_week"]
-    assert (week_row.detail["status"], week_row.detail["source"]) == ("uploaded", "konfirmasi")
-    assert (week_row.detail["video_id"], week_row.detail["url"]) == ("abcDEF12345", link)
+    week_row = _week_record(dagrun.run_id)
+    assert (week_row.status, week_row.source) == ("uploaded", "konfirmasi")
+    assert (week_row.video_id, week_row.video_url) == ("abcDEF12345", link)
+    assert week_row.confirmed_by == MAYA
     assert bus_mini_flow.week_history()[0]["url"] == link
 
     # Everyone got the confirmed link; nothing escalated.

@@ -12,7 +12,9 @@ import pytest
 from bapas_sop.calendar import WIB
 from bapas_sop.sops.gaji_umr import rules as gaji_umr
 
-PK = "198409092009121001"
+from tests.support.people import BAMBANG
+
+PK = BAMBANG.nip  # a BKD PK of the demo staff (tests/support/people.py)
 HEADER = "id_klien,nama,kategori,seksi,pk_nip,aktif,bimbingan_diterima,terakhir_dipilih,jumlah_dipilih,telepon\n"
 
 

@@ -16,8 +16,12 @@ from email.parser import BytesParser
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bapas_sop.mail.devserver import InboxMessage, open_maildir
+from bapas_sop.sops.peterpan.history import rows as history_rows
+from bapas_sop.sops.peterpan.models import PeterpanSurvey
+from bapas_sop.store.db import session_scope
 
 from tests.support.scenario import (
     BAMBANG,
@@ -227,4 +231,15 @@ def test_a_quarter_with_a_tie_decided_by_the_kabapas(peterpan_dag, run_dag, smtp
     [closed] = [e for e in audit_events(run_id=dagrun.run_id) if e.action == "peterpan_closed"]
     assert closed.detail["photo_url"] == "https://drive.example/peterpan/dedi.jpg"
     assert closed.detail["gift"] == "Parsel dan plakat"
+    # The run's record: one row, filled in by every step.
+    with session_scope() as session:
+        [record] = session.scalars(select(PeterpanSurvey).where(PeterpanSurvey.run_id == dagrun.run_id)).all()
+    assert (record.quarter, record.tally_status, record.voted, record.voter_count) == ("2026-Q3", "tie", 12, 16)
+    assert (record.winner_nip, record.winner_decided_by, record.winner_actor) == (DEDI, "kabapas", KABAPAS)
+    assert (record.certificate_status, record.certificate_number) == ("issued", "PETERPAN/III/2026")
+    assert record.certificate_citation == citation and record.announced_at is not None
+    assert (record.photo_url, record.gift) == ("https://drive.example/peterpan/dedi.jpg", "Parsel dan plakat")
+    assert record.closed_at is not None
+    [quarter] = history_rows()
+    assert (quarter["name"], quarter["participation"]) == ("Dedi Kurniawan", "12 dari 16 pegawai (75%)")
     assert all(m.subject for m in inbox(maildir))

@@ -31,16 +31,13 @@ from bapas_sop.store.db import session_scope
 from bapas_sop.sops.sp2lo.models import LitmasCase
 from bapas_sop.store.models import AuditEvent, OutboxMessage
 
+from tests.support.people import BAMBANG, DEDI, KABAPAS, KASUBSI_BKA, KASUBSI_BKD, RINA, YULIANA
+
 PUBLIC_URL = "http://bapas.test/bapas"
 NOW = datetime(2026, 11, 16, 10, 0, tzinfo=WIB)  # Monday 10:00 WIB
 
-KABAPAS = "hendra.siregar@bapas-jambi.example"
-KASUBSI_BKA = "sri.wahyuni@bapas-jambi.example"
-KASUBSI_BKD = "ahmad.nasution@bapas-jambi.example"
-RINA_BKA_PK = ("198607212010122003", "rina.marlina@bapas-jambi.example")
-DEDI_BKA_PK = ("198903052014031001", "dedi.kurniawan@bapas-jambi.example")
-BAMBANG_BKD_PK = ("198409092009121001", "bambang.setiawan@bapas-jambi.example")
-YULIANA_BKD_PK_ON_LEAVE = "198706142011012002"  # stand-in: Bambang
+# The demo staff (tests/support/people.py): BKA PKs Rina and Dedi, BKD PK Bambang, the stand-in of
+# Yuliana (on leave); the Kabapas and both Kasubsi get the escalations and reports.
 
 _numbers = count(1)
 
@@ -107,7 +104,7 @@ def add_case(
     category: str = "dewasa",
     litmas_type: str = "lainnya",
     section: str | None = "bkd",
-    pk_nip: str | None = BAMBANG_BKD_PK[0],
+    pk_nip: str | None = BAMBANG.nip,
     stage: str = "in_research",
     appointed_at: datetime | None = None,
     approved_at: datetime | None = None,
@@ -191,7 +188,7 @@ def test_half_time_reminds_the_pk_once(smtp_server: DevSmtp) -> None:
     assert first.reminded == [number]
     assert first.escalated == []
     assert first.outbox_keys == [f"litmas/{number}/reminder/50"]
-    mails = inbox(smtp_server, to=BAMBANG_BKD_PK[1])
+    mails = inbox(smtp_server, to=BAMBANG.email)
     assert len(mails) == 1
     assert mails[0].subject.startswith(f"[Pengingat 50%] Litmas {number}")
     assert "Bambang Setiawan" in mails[0].text
@@ -202,7 +199,7 @@ def test_half_time_reminds_the_pk_once(smtp_server: DevSmtp) -> None:
 
     second = check(NOW)
     assert second == monitor.MonitorResult()
-    assert len(inbox(smtp_server, to=BAMBANG_BKD_PK[1])) == 1
+    assert len(inbox(smtp_server, to=BAMBANG.email)) == 1
     assert smtp_server.messages_received == 1
 
 
@@ -214,7 +211,7 @@ def test_eighty_percent_reminder_follows_the_half_time_one(smtp_server: DevSmtp)
     result = check(later)
 
     assert result.outbox_keys == [f"litmas/{number}/reminder/80"]
-    subjects = sorted(m.subject for m in inbox(smtp_server, to=BAMBANG_BKD_PK[1]))
+    subjects = sorted(m.subject for m in inbox(smtp_server, to=BAMBANG.email))
     assert [s[:15] for s in subjects] == ["[Pengingat 50%]", "[Pengingat 80%]"]
     assert set(load(number).reminders_sent) == {"0.5", "0.8"}
     assert check(later + timedelta(hours=1)).outbox_keys == []
@@ -230,7 +227,7 @@ def test_reminder_carries_the_pks_own_form_link(smtp_server: DevSmtp) -> None:
         step="pk_melakukan_litmas",
         form_name="sp2lo_laporan_litmas",
         title=f"Laporan penyelesaian Litmas {number}",
-        assignee=f"nip:{BAMBANG_BKD_PK[0]}",
+        assignee=f"nip:{BAMBANG.nip}",
         dag_id="sp2lo",
         run_id=run_id,
         now=NOW - timedelta(days=5),
@@ -239,19 +236,19 @@ def test_reminder_carries_the_pks_own_form_link(smtp_server: DevSmtp) -> None:
     result = check(NOW)
 
     assert result.reminded == [number]
-    [mail] = inbox(smtp_server, to=BAMBANG_BKD_PK[1], subject="Pengingat")
+    [mail] = inbox(smtp_server, to=BAMBANG.email, subject="Pengingat")
     assert opened.url.startswith(PUBLIC_URL + "/f/")
     assert opened.url in mail.links
     assert "Laporkan penyelesaian Litmas" in mail.text
 
 
 def test_reminder_of_a_pk_on_leave_goes_to_the_stand_in(smtp_server: DevSmtp) -> None:
-    number = case_at(0.55, pk_nip=YULIANA_BKD_PK_ON_LEAVE)
+    number = case_at(0.55, pk_nip=YULIANA.nip)
 
     check(NOW)
 
     [mail] = inbox(smtp_server, subject=number)
-    assert mail.to == [BAMBANG_BKD_PK[1]]
+    assert mail.to == [BAMBANG.email]
     assert "sebagai pengganti Yuliana Harahap" in mail.text
 
 
@@ -262,7 +259,7 @@ def test_reminder_before_disposition_goes_to_the_kabapas(smtp_server: DevSmtp) -
     check(NOW)
 
     [mail] = inbox(smtp_server, subject=number)
-    assert mail.to == [KABAPAS]
+    assert mail.to == [KABAPAS.email]
 
 
 # --------------------------------------------------------------------------- escalation
@@ -279,13 +276,13 @@ def test_overdue_escalates_once_to_kasubsi_and_kabapas(smtp_server: DevSmtp) -> 
     assert sorted(result.outbox_keys) == sorted(
         [f"litmas/{number}/overdue/197811032003121002", f"litmas/{number}/overdue/197408121999031002"]
     )
-    for address in (KASUBSI_BKD, KABAPAS):
+    for address in (KASUBSI_BKD.email, KABAPAS.email):
         [mail] = inbox(smtp_server, to=address)
         assert mail.subject == f"[Terlambat] Litmas {number} melewati batas waktu"
         assert "Bambang Setiawan" in mail.text
         assert "terlambat 1 hari 9 jam" in mail.text
         assert PUBLIC_URL + "/admin/litmas" in mail.links
-    assert inbox(smtp_server, to=BAMBANG_BKD_PK[1]) == []
+    assert inbox(smtp_server, to=BAMBANG.email) == []
     assert load(number).overdue_escalated_at == NOW
     assert load(calm).overdue_escalated_at is None
     assert "litmas_overdue_escalated" in audit_actions(number)
@@ -296,18 +293,18 @@ def test_overdue_escalates_once_to_kasubsi_and_kabapas(smtp_server: DevSmtp) -> 
 
 
 def test_kasubsi_on_leave_is_replaced_by_the_stand_in(smtp_server: DevSmtp, data_dir: Path) -> None:
-    set_on_leave(data_dir, "198004152005022001", stand_in_nip=RINA_BKA_PK[0])  # Sri -> Rina
+    set_on_leave(data_dir, KASUBSI_BKA.nip, stand_in_nip=RINA.nip)  # Sri -> Rina
     number = case_at(1.05, days=3, category="anak", litmas_type="sidang_anak", section="bka",
-                     pk_nip=DEDI_BKA_PK[0])
+                     pk_nip=DEDI.nip)
 
     result = check(NOW)
 
     assert result.escalated == [number]
-    assert inbox(smtp_server, to=KASUBSI_BKA) == []
-    [stand_in] = inbox(smtp_server, to=RINA_BKA_PK[1])
+    assert inbox(smtp_server, to=KASUBSI_BKA.email) == []
+    [stand_in] = inbox(smtp_server, to=RINA.email)
     assert "sebagai pengganti Sri Wahyuni" in stand_in.text
-    assert len(inbox(smtp_server, to=KABAPAS)) == 1
-    assert f"litmas/{number}/overdue/{RINA_BKA_PK[0]}" in result.outbox_keys
+    assert len(inbox(smtp_server, to=KABAPAS.email)) == 1
+    assert f"litmas/{number}/overdue/{RINA.nip}" in result.outbox_keys
 
 
 # --------------------------------------------------------------------------- daily digest
@@ -316,7 +313,7 @@ def test_kasubsi_on_leave_is_replaced_by_the_stand_in(smtp_server: DevSmtp, data
 def test_digest_lists_only_overdue_litmas_once_a_day(smtp_server: DevSmtp) -> None:
     late_long = case_at(1.5, client="Andi Saputra")
     late_short = case_at(1.01, days=3, category="anak", litmas_type="diversi", section="bka",
-                         pk_nip=RINA_BKA_PK[0], client="Budi Hartono")
+                         pk_nip=RINA.nip, client="Budi Hartono")
     running = case_at(0.6, client="Citra Lestari")
     not_started = add_case(received_at=NOW - timedelta(days=2), deadline_at=None, litmas_type="asimilasi",
                            stage="assigned", pk_nip=None, client="Dodi Firmansyah")
@@ -325,10 +322,10 @@ def test_digest_lists_only_overdue_litmas_once_a_day(smtp_server: DevSmtp) -> No
 
     assert sorted(keys) == sorted(
         f"sp2lo/ringkasan_harian/2026-11-16/{nip}"
-        for nip in ("197408121999031002", "198004152005022001", "197811032003121002")
+        for nip in (KABAPAS.nip, KASUBSI_BKA.nip, KASUBSI_BKD.nip)
     )
     assert send(keys).ok
-    for address in (KABAPAS, KASUBSI_BKA, KASUBSI_BKD):
+    for address in (KABAPAS.email, KASUBSI_BKA.email, KASUBSI_BKD.email):
         [mail] = inbox(smtp_server, to=address)
         assert mail.subject == "Ringkasan harian SP2LO Senin, 16 November 2026: 2 Litmas terlambat"
         assert late_long in mail.text and late_short in mail.text
@@ -364,13 +361,13 @@ def approved_case(section: str, pk: str, *, late: bool, approved_at: datetime) -
 
 def test_monthly_report_is_a_pdf_with_rates_per_section(smtp_server: DevSmtp) -> None:
     day = datetime(2026, 11, 10, 9, 0, tzinfo=WIB)
-    approved_case("bka", RINA_BKA_PK[0], late=False, approved_at=day)
-    approved_case("bka", RINA_BKA_PK[0], late=False, approved_at=day + timedelta(days=3))
-    bka_late = approved_case("bka", DEDI_BKA_PK[0], late=True, approved_at=day + timedelta(days=5))
-    approved_case("bkd", BAMBANG_BKD_PK[0], late=False, approved_at=day)
-    bkd_late = approved_case("bkd", BAMBANG_BKD_PK[0], late=True, approved_at=datetime(2026, 11, 30, 23, 0, tzinfo=WIB))
-    october = approved_case("bkd", BAMBANG_BKD_PK[0], late=True, approved_at=datetime(2026, 10, 31, 23, 59, tzinfo=WIB))
-    december = approved_case("bka", RINA_BKA_PK[0], late=True, approved_at=datetime(2026, 12, 1, 0, 0, tzinfo=WIB))
+    approved_case("bka", RINA.nip, late=False, approved_at=day)
+    approved_case("bka", RINA.nip, late=False, approved_at=day + timedelta(days=3))
+    bka_late = approved_case("bka", DEDI.nip, late=True, approved_at=day + timedelta(days=5))
+    approved_case("bkd", BAMBANG.nip, late=False, approved_at=day)
+    bkd_late = approved_case("bkd", BAMBANG.nip, late=True, approved_at=datetime(2026, 11, 30, 23, 0, tzinfo=WIB))
+    october = approved_case("bkd", BAMBANG.nip, late=True, approved_at=datetime(2026, 10, 31, 23, 59, tzinfo=WIB))
+    december = approved_case("bka", RINA.nip, late=True, approved_at=datetime(2026, 12, 1, 0, 0, tzinfo=WIB))
 
     pdf = monitor.monthly_report(2026, 11)
 
@@ -391,7 +388,7 @@ def test_monthly_report_is_a_pdf_with_rates_per_section(smtp_server: DevSmtp) ->
     key = monitor.send_monthly_report(2026, 11)
     assert key == "sp2lo/laporan_bulanan/2026-11/kabapas"
     assert send([key]).ok
-    [mail] = inbox(smtp_server, to=KABAPAS)
+    [mail] = inbox(smtp_server, to=KABAPAS.email)
     assert mail.subject == "Laporan bulanan SP2LO November 2026"
     assert mail.attachments == ["laporan-sp2lo-2026-11.pdf"]
     assert "60%" in mail.text
@@ -437,7 +434,7 @@ def test_monitor_rows_most_urgent_first() -> None:
         key=humantask.request_key("sp2lo", "manual__tunjuk", "kasubsi_menunjuk_pk"),
         step="kasubsi_menunjuk_pk", form_name="sp2lo_tunjuk_pk", title=f"Penunjukan PK untuk Litmas {no_clock}",
         assignee="kasubsi_bkd", dag_id="sp2lo", run_id="manual__tunjuk", now=NOW - timedelta(hours=3),
-        context={"pk_options": [{"value": BAMBANG_BKD_PK[0], "label": "Bambang Setiawan"}]},
+        context={"pk_options": [{"value": BAMBANG.nip, "label": "Bambang Setiawan"}]},
     )
 
     rows = monitor.monitor_rows(NOW)
