@@ -20,6 +20,7 @@ from bapas_sop import audit, humantask
 from bapas_sop.google import form_steps
 from bapas_sop.store.db import alembic_config, get_engine, session_scope
 from bapas_sop.store.models import AuditEvent, FormRequest, GoogleForm, GoogleFormRejection, LateAnswer
+from tests.support.migrations import database_at
 
 DAG = "peterpan"
 SUBJECT = "peterpan/2026-Q3"
@@ -83,13 +84,7 @@ def _seed_old_trail() -> None:
 @pytest.fixture
 def old_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A database at revision 0001 holding the audit rows the earlier code wrote."""
-    var = tmp_path / "var"
-    url = f"sqlite:///{var / 'bapas.db'}"
-    monkeypatch.setenv("BAPAS_VAR_DIR", str(var))
-    monkeypatch.setenv("BAPAS_DB_URL", url)
-    monkeypatch.setenv("BAPAS_MAILDIR", str(var / "mail"))
-    var.mkdir(parents=True)
-    command.upgrade(alembic_config(url), "0001")
+    url = database_at(tmp_path, monkeypatch, "0001")
     assert "google_form" not in inspect(get_engine()).get_table_names()
     _seed_old_trail()
     return url

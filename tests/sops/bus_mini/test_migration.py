@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bapas_sop import audit
 from bapas_sop.store.db import session_scope
+from tests.support.migrations import database_at
 
 DAG = "bus_mini"
 MAYA, LESTARI = "maya.putri@bapas-jambi.example", "lestari.handayani@bapas-jambi.example"
@@ -25,17 +26,7 @@ def at(day: int, hour: int) -> datetime:
 @pytest.fixture
 def old_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A project database at the shared schema only (revision 0001), before Bus Mini's branch."""
-    from alembic import command
-
-    from bapas_sop.store.db import alembic_config
-
-    var = tmp_path / "var"
-    url = f"sqlite:///{var / 'bapas.db'}"
-    monkeypatch.setenv("BAPAS_VAR_DIR", str(var))
-    monkeypatch.setenv("BAPAS_DB_URL", url)
-    monkeypatch.setenv("BAPAS_MAILDIR", str(var / "mail"))
-    var.mkdir(parents=True)
-    command.upgrade(alembic_config(url), "0001")
+    url = database_at(tmp_path, monkeypatch, "0001")
     return url
 
 

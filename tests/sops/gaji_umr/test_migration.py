@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.support.migrations import database_at
 
 KABAPAS = "197408121999031002"
 KASUBSI_BKD = "197811032003121002"  # Ahmad Fauzi Nasution
@@ -22,17 +23,7 @@ OCTOBER, NOVEMBER = "scheduled__2026-10-01", "manual__2026-11-03"
 @pytest.fixture
 def old_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A project database at revision 0001 (no Gaji UMR tables yet)."""
-    from alembic import command
-
-    from bapas_sop.store.db import alembic_config
-
-    var = tmp_path / "var"
-    url = f"sqlite:///{var / 'bapas.db'}"
-    monkeypatch.setenv("BAPAS_VAR_DIR", str(var))
-    monkeypatch.setenv("BAPAS_DB_URL", url)
-    monkeypatch.setenv("BAPAS_MAILDIR", str(var / "mail"))
-    var.mkdir(parents=True)
-    command.upgrade(alembic_config(url), "0001")
+    url = database_at(tmp_path, monkeypatch, "0001")
     return url
 
 

@@ -19,6 +19,7 @@ from bapas_sop import audit
 from bapas_sop.calendar import WIB
 from bapas_sop.store.db import alembic_config, get_engine, session_scope
 from bapas_sop.store.models import AuditEvent
+from tests.support.migrations import database_at
 
 KABAPAS = "197408121999031002"
 RINA = "198607212010122003"  # Rina Marlina
@@ -100,13 +101,7 @@ def old_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A database at the shared revision 0001 only, as it was before Peterpan had tables,
     holding the audit rows the earlier code wrote. Same place as the ``project`` fixture's,
     so that fixture (and ``web``) use it afterwards."""
-    var = tmp_path / "var"
-    url = f"sqlite:///{var / 'bapas.db'}"
-    monkeypatch.setenv("BAPAS_VAR_DIR", str(var))
-    monkeypatch.setenv("BAPAS_DB_URL", url)
-    monkeypatch.setenv("BAPAS_MAILDIR", str(var / "mail"))
-    var.mkdir(parents=True)
-    command.upgrade(alembic_config(url), "0001")
+    url = database_at(tmp_path, monkeypatch, "0001")
     assert "peterpan_survey" not in inspect(get_engine()).get_table_names()
     _seed_old_trail()
     return url

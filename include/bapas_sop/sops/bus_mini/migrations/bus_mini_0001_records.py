@@ -21,6 +21,7 @@ from typing import Any, Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
+from bapas_sop.store.legacy import audit_rows
 from bapas_sop.store.models import UtcDateTime
 
 revision: str = "bus_mini_0001"
@@ -76,17 +77,6 @@ def downgrade() -> None:
 
 # --------------------------------------------------------------------------- data
 
-audit_event = sa.table(
-    "audit_event",
-    sa.column("id", sa.Integer),
-    sa.column("at", UtcDateTime(timezone=True)),
-    sa.column("actor", sa.String),
-    sa.column("action", sa.String),
-    sa.column("subject", sa.String),
-    sa.column("dag_id", sa.String),
-    sa.column("run_id", sa.String),
-    sa.column("detail", sa.JSON),
-)
 outbox_message = sa.table("outbox_message", sa.column("key", sa.String))
 bus_mini_week = sa.table(
     "bus_mini_week",
@@ -101,9 +91,7 @@ bus_mini_week = sa.table(
 def _move_audit_records() -> None:
     """One row per run from its audit rows (the first of each action, as the flow wrote one)."""
     bind = op.get_bind()
-    events = bind.execute(
-        sa.select(audit_event).where(audit_event.c.action.in_(ACTIONS)).order_by(audit_event.c.id)
-    ).mappings().all()
+    events = audit_rows(bind, ACTIONS)
     runs: dict[str, dict[str, Any]] = {}
     for event in events:
         detail = event["detail"] or {}

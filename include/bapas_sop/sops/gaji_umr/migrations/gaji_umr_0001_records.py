@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from bapas_sop.store.legacy import audit_event as _audit
 from bapas_sop.store.models import UtcDateTime
 
 revision: str = "gaji_umr_0001"
@@ -105,17 +106,6 @@ def downgrade() -> None:
 # --------------------------------------------------------------------------- data
 
 
-_audit = sa.table(
-    "audit_event",
-    sa.column("id", sa.Integer()),
-    sa.column("at", UtcDateTime(timezone=True)),
-    sa.column("actor", sa.String()),
-    sa.column("action", sa.String()),
-    sa.column("subject", sa.String()),
-    sa.column("dag_id", sa.String()),
-    sa.column("run_id", sa.String()),
-    sa.column("detail", sa.JSON()),
-)
 
 _month = sa.table(
     "gaji_umr_month",

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from bapas_sop.store.legacy import audit_event, audit_rows
 from bapas_sop.store.models import UtcDateTime
 
 revision = "peterpan_0001"
@@ -92,17 +93,6 @@ def downgrade() -> None:
 
 # --------------------------------------------------------------------------- data
 
-audit_event = sa.table(
-    "audit_event",
-    sa.column("id", sa.Integer()),
-    sa.column("at", UtcDateTime(timezone=True)),
-    sa.column("actor", sa.String()),
-    sa.column("action", sa.String()),
-    sa.column("subject", sa.String()),
-    sa.column("dag_id", sa.String()),
-    sa.column("run_id", sa.String()),
-    sa.column("detail", sa.JSON()),
-)
 
 peterpan_survey = sa.table(
     "peterpan_survey",
@@ -128,9 +118,7 @@ peterpan_survey = sa.table(
 def _move_audit_rows() -> None:
     """One row per run from its Peterpan audit rows (the first of each action, as the flow read them)."""
     bind = op.get_bind()
-    events = bind.execute(
-        sa.select(audit_event).where(audit_event.c.action.in_(ACTIONS)).order_by(audit_event.c.id)
-    ).mappings().all()
+    events = audit_rows(bind, ACTIONS)
     runs: dict[str, dict[str, Any]] = {}
     for e in events:
         quarter = str(e["subject"]).split("/", 1)[1] if "/" in str(e["subject"]) else str(e["subject"])

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from bapas_sop.store.legacy import audit_event
 from bapas_sop.store.models import UtcDateTime
 
 revision = "0002"
@@ -108,12 +109,6 @@ def downgrade() -> None:
 
 # --- data: what the audit rows hold, as the code before this revision wrote them -----------------
 
-audit_event = sa.table(
-    "audit_event",
-    sa.column("id", sa.Integer), sa.column("at", UtcDateTime(timezone=True)), sa.column("action", sa.String),
-    sa.column("subject", sa.String), sa.column("dag_id", sa.String), sa.column("run_id", sa.String),
-    sa.column("detail", sa.JSON),
-)
 form_request = sa.table("form_request", sa.column("id", sa.Integer), sa.column("key", sa.String))
 google_form = sa.table(
     "google_form",
