@@ -2,6 +2,19 @@
 
 One DAG run per Litmas request, from receipt to the PK's SPPD settlement. The overdue checks,
 daily digest and monthly report are in ``sp2lo_pemantauan.py``.
+
+**Runs are never queued.** A run is a case whose statutory clock (3x24 jam for a child) starts
+at receipt, so a run must start the moment its case is registered. In Airflow 3.3
+``max_active_runs`` counts the DAG's runs in state running *or queued*; beyond it the scheduler
+leaves new runs queued: the case has a number but no receipt email and no disposition step
+until an older case closes (with the former limit of 50, the 51st open case waited). An open
+case costs nearly nothing while it waits for people: its human steps defer to the triggerer
+and a deferred task holds no executor slot, no ``parallelism`` and, in the default pool, no
+pool slot. So the limit is set far above any office's caseload, from ``[sp2lo] max_open_cases``
+in ``bapas.toml`` (not 0: the scheduler reads 0 as "no limit" in one place and as "already
+full" in another). ``max_active_tasks`` is per run since Airflow 3 and bounds one case's own
+parallel tasks, not the number of cases. Cases that were registered while no run could be
+started are started by ``sp2lo_pemantauan``'s ``permintaan_belum_diproses``.
 """
 
 from __future__ import annotations
@@ -12,7 +25,11 @@ from airflow.sdk import DAG, Param, task
 
 from bapas_sop.airflow.operators import human_step
 from bapas_sop.policy import StepPolicy
+from bapas_sop.settings import get_settings
 from bapas_sop.sops.sp2lo.terms import CATEGORIES, LITMAS_TYPES, REQUESTING_AGENCIES
+
+#: More open cases than any office has at once; see the module doc (runs are never queued).
+MAX_OPEN_CASES = int(get_settings().config.get("sp2lo", {}).get("max_open_cases", 10_000))
 
 CASE = "{{ ti.xcom_pull(task_ids='permintaan_litmas', key='case_number') }}"
 
@@ -33,7 +50,7 @@ with DAG(
     catchup=False,
     tags=["sop", "sp2lo", "litmas"],
     default_args={"owner": "bapas-sop", "retries": 2, "retry_delay": timedelta(seconds=30)},
-    max_active_runs=50,
+    max_active_runs=MAX_OPEN_CASES,  # a case-per-run DAG must never queue a statutory clock
     doc_md=__doc__,
     params={
         "case_number": Param(None, **_nullable("string"), title="Nomor perkara",

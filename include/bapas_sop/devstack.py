@@ -7,7 +7,9 @@ the foreground (what ``scripts/start`` calls); tests start a :class:`Stack` in a
 folder on free ports.
 
 Why not ``airflow standalone``: it invents a password and a port, and it cannot be told to
-start our SMTP server or to use CeleryExecutor; the system tests need both.
+start our SMTP server or to use CeleryExecutor; the system tests need both. Each component is
+its own process, so a :class:`Supervisor` can restart the one that dies (the triggerer died of
+"database is locked" under load) while the others, and the forms, stay up.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from bapas_sop.settings import PROJECT_DIR
@@ -33,6 +37,31 @@ from bapas_sop.settings import PROJECT_DIR
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin"
 AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+#: How long an Airflow process waits for SQLite's write lock before giving up, in seconds.
+#: Python's sqlite3 gives up after 5 s ("database is locked"); under concurrent triggers, the
+#: scheduler and the triggerer at once that surfaced as the REST API's 500 "Database error".
+#: Every writer is short, so waiting is always right: Airflow 3.3 passes these to
+#: ``create_engine(connect_args=...)`` (``[database] sql_alchemy_connect_args``, an import path;
+#: ``..._async`` for its aiosqlite engine), and sqlite3 turns ``timeout`` into the busy timeout.
+#: WAL needs nothing from us: Airflow sets ``journal_mode=WAL`` on every SQLite connection.
+SQLITE_BUSY_TIMEOUT_SECONDS = 60
+AIRFLOW_SQLITE_CONNECT_ARGS: dict = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+AIRFLOW_SQLITE_ASYNC_CONNECT_ARGS: dict = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+
+#: The supervisor's status of every process, in the stack's var dir (read by /bapas/admin/proses).
+PROCESS_STATUS_FILE = "processes.json"
+#: Restart delays: 1 s, 2 s, 4 s ... at most 60 s, so a process that cannot start (a port in
+#: use, a broken config) neither spins the CPU of an office PC nor waits long once it could.
+RESTART_BACKOFF_INITIAL = 1.0
+RESTART_BACKOFF_MAX = 60.0
+#: A process that ran this long before exiting was healthy: its next restart waits 1 s again.
+RESTART_BACKOFF_RESET_AFTER = 120.0
+
+
+def restart_delay(failures: int, initial: float = RESTART_BACKOFF_INITIAL, cap: float = RESTART_BACKOFF_MAX) -> float:
+    """Seconds to wait before the restart that follows ``failures`` quick exits in a row (0: the first)."""
+    return min(cap, initial * 2 ** min(failures, 32))
 
 
 def free_port() -> int:
@@ -128,6 +157,10 @@ def stack_env(config: StackConfig, base: Mapping[str, str] | None = None) -> dic
         if config.celery_result_backend:
             env["AIRFLOW__CELERY__RESULT_BACKEND"] = config.celery_result_backend
     env.update(config.extra_env)
+    if env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("sqlite"):
+        # By name, not ``__name__``: under ``python -m bapas_sop.devstack`` that is ``__main__``.
+        env.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS", "bapas_sop.devstack.AIRFLOW_SQLITE_CONNECT_ARGS")
+        env.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC", "bapas_sop.devstack.AIRFLOW_SQLITE_ASYNC_CONNECT_ARGS")
     return env
 
 
@@ -145,6 +178,12 @@ class Stack:
         self.env = stack_env(config)
         self.log_dir = log_dir or config.var_dir / "logs"
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        #: What each process was started with, so that the supervisor can start it again.
+        self.commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+        self.started_at: dict[str, datetime] = {}
+        #: Held while ``processes`` changes: a supervisor thread must not restart what a test stops.
+        self.lock = threading.RLock()
+        self.supervisor: Supervisor | None = None
 
     # --- lifecycle --------------------------------------------------------------------
 
@@ -174,11 +213,12 @@ class Stack:
 
     def start_process(self, name: str, argv: list[str], env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
-        process = subprocess.Popen(
-            argv, env=dict(env or self.env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        self.processes[name] = process
+        env = dict(env or self.env)
+        with self.lock, open(self.log_dir / f"{name}.log", "ab") as log:  # the child keeps its own copy
+            process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.processes[name] = process
+            self.commands[name] = (list(argv), env)
+            self.started_at[name] = datetime.now(timezone.utc)
         return process
 
     def wait_ready(self, timeout: float = 180) -> None:
@@ -199,7 +239,8 @@ class Stack:
         raise TimeoutError(f"the API server did not answer on {url} within {timeout:.0f} s")
 
     def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-        process = self.processes.pop(name, None)
+        with self.lock:
+            process = self.processes.pop(name, None)
         if process is None or process.poll() is not None:
             return
         try:
@@ -213,7 +254,10 @@ class Stack:
 
     def stop(self, timeout: float = 30) -> None:
         """SIGTERM every process group at once, then wait; SIGKILL whatever is left."""
-        running = {name: p for name, p in self.processes.items() if p.poll() is None}
+        if self.supervisor is not None:
+            self.supervisor.stop()  # nothing is restarted while the stack stops
+        with self.lock:
+            running = {name: p for name, p in self.processes.items() if p.poll() is None}
         for process in running.values():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
@@ -225,7 +269,14 @@ class Stack:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
-        self.processes.clear()
+        with self.lock:
+            self.processes.clear()
+
+    def supervise(self, **options: float) -> Supervisor:
+        """Restart the processes of this stack that exit, from a background thread (tests)."""
+        supervisor = Supervisor(self, **options)
+        supervisor.start()
+        return supervisor
 
     def __enter__(self) -> Stack:
         return self
@@ -244,6 +295,138 @@ class Stack:
             return json.loads(response.read())["access_token"]
 
 
+class Supervisor:
+    """Restarts a process of the stack that exits, with backoff, instead of stopping them all.
+
+    An office PC has nobody to restart a triggerer that died of "database is locked" at night;
+    until someone did, no waiting step resumed. Only processes still in ``stack.processes`` are
+    watched: one stopped on purpose (``stop_process``, ``stop``) is left alone. Every exit and
+    restart goes to ``log_dir/devstack.log`` and stdout, and the state of every process to
+    ``var/processes.json``, which the admin page "Proses sistem" shows.
+    """
+
+    def __init__(
+        self,
+        stack: Stack,
+        *,
+        interval: float = 1.0,
+        initial: float = RESTART_BACKOFF_INITIAL,
+        cap: float = RESTART_BACKOFF_MAX,
+        reset_after: float = RESTART_BACKOFF_RESET_AFTER,
+        quiet: bool = False,
+    ):
+        self.stack = stack
+        self.interval, self.initial, self.cap, self.reset_after, self.quiet = interval, initial, cap, reset_after, quiet
+        self.status_file = stack.config.var_dir / PROCESS_STATUS_FILE
+        self.restarts: dict[str, int] = {}
+        self.failures: dict[str, int] = {}  # quick exits in a row, for the backoff
+        self.last_exit_code: dict[str, int] = {}
+        self.last_restart_at: dict[str, datetime] = {}
+        self.restart_due: dict[str, float] = {}  # name -> monotonic time of the planned restart
+        self.stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        stack.supervisor = self
+
+    # --- one pass ---------------------------------------------------------------------
+
+    def poll(self) -> None:
+        """Notice exits, plan their restarts, start those that are due, write the status file."""
+        now = time.monotonic()
+        with self.stack.lock:
+            if self.stopping.is_set():
+                return
+            for name in list(self.restart_due):
+                if name not in self.stack.processes:  # stopped on purpose meanwhile
+                    del self.restart_due[name]
+            for name, process in list(self.stack.processes.items()):
+                code = process.poll()
+                if code is not None and name not in self.restart_due:
+                    self._exited(name, process, code, now)
+            for name, due in list(self.restart_due.items()):
+                if due <= now:
+                    self._restart(name)
+            self.write_status()
+
+    def _exited(self, name: str, process: subprocess.Popen[bytes], code: int, now: float) -> None:
+        # What the process left in its group (a log server, a trigger runner) would hold its port.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        uptime = (datetime.now(timezone.utc) - self.stack.started_at[name]).total_seconds()
+        if uptime >= self.reset_after:
+            self.failures[name] = 0
+        delay = restart_delay(self.failures.get(name, 0), self.initial, self.cap)
+        self.failures[name] = self.failures.get(name, 0) + 1
+        self.last_exit_code[name] = code
+        self.restart_due[name] = now + delay
+        self.log(f"{name} (pid {process.pid}) berhenti dengan kode {code} setelah {uptime:.0f} detik; "
+                 f"dijalankan ulang dalam {delay:g} detik")
+
+    def _restart(self, name: str) -> None:
+        del self.restart_due[name]
+        argv, env = self.stack.commands[name]
+        try:
+            process = self.stack.start_process(name, argv, env)
+        except OSError as exc:  # e.g. the executable is gone: try again later, with more backoff
+            delay = restart_delay(self.failures.get(name, 0), self.initial, self.cap)
+            self.failures[name] = self.failures.get(name, 0) + 1
+            self.restart_due[name] = time.monotonic() + delay
+            self.log(f"{name} tidak dapat dijalankan ulang ({exc}); dicoba lagi dalam {delay:g} detik")
+            return
+        self.restarts[name] = self.restarts.get(name, 0) + 1
+        self.last_restart_at[name] = datetime.now(timezone.utc)
+        self.log(f"{name} dijalankan ulang (pid {process.pid}, ke-{self.restarts[name]})")
+
+    # --- reporting --------------------------------------------------------------------
+
+    def log(self, line: str) -> None:
+        stamped = f"{datetime.now(timezone.utc).isoformat(timespec='seconds')} {line}"
+        if not self.quiet:
+            print(line, flush=True)
+        self.stack.log_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.stack.log_dir / "devstack.log", "a", encoding="utf-8") as log:
+            log.write(stamped + "\n")
+
+    def status(self) -> list[dict[str, object]]:
+        rows = []
+        for name, process in self.stack.processes.items():
+            last_restart = self.last_restart_at.get(name)
+            rows.append({
+                "name": name,
+                "pid": process.pid,
+                "running": process.poll() is None,
+                "started_at": self.stack.started_at[name].isoformat(),
+                "restarts": self.restarts.get(name, 0),
+                "last_exit_code": self.last_exit_code.get(name),
+                "last_restart_at": last_restart.isoformat() if last_restart else None,
+            })
+        return rows
+
+    def write_status(self) -> None:
+        """Replace the status file in one step: the page never reads half of it."""
+        body = {"updated_at": datetime.now(timezone.utc).isoformat(), "processes": self.status()}
+        self.status_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.status_file.with_name(f".{self.status_file.name}.{os.getpid()}")
+        partial.write_text(json.dumps(body, indent=2))
+        os.replace(partial, self.status_file)
+
+    # --- running ----------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Poll until :meth:`stop` (or a signal handler) sets ``stopping``."""
+        while not self.stopping.is_set():
+            self.poll()
+            self.stopping.wait(self.interval)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="devstack-supervisor", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=30)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Start bapas-sop on its embedded default.")
     parser.add_argument("--home", type=Path, default=PROJECT_DIR, help="the folder whose var/ holds databases, mail and logs (default: the project)")
@@ -258,15 +441,19 @@ def main(argv: list[str] | None = None) -> None:
     config = StackConfig(home=args.home.resolve(), api_port=args.port, smtp_port=args.smtp_port, api_host=args.host,
                          public_url=args.public_url)
     stack = Stack(config)
+    supervisor = Supervisor(stack)
     stopping = False
+    supervising = False
 
     def _stop(signum: int, _frame: object) -> None:
         nonlocal stopping
         if not stopping:
             stopping = True
             print("\nMenghentikan bapas-sop ...", flush=True)
-            stack.stop()
-            sys.exit(0)
+            supervisor.stopping.set()
+            if not supervising:  # else the loop below returns and stops the stack
+                stack.stop()
+                sys.exit(0)
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
@@ -286,18 +473,17 @@ bapas-sop berjalan (siap dalam {time.monotonic() - started:.0f} detik).
   Pemantauan Litmas     {base}/bapas/admin/litmas
   Formulir permohonan   {base}/bapas/litmas/permohonan
   Log proses            {stack.log_dir}
+  Proses sistem         {base}/bapas/admin/proses
 
 Tekan Ctrl+C untuk berhenti.
 """,
         flush=True,
     )
-    while True:
-        for name, process in list(stack.processes.items()):
-            if process.poll() is not None:
-                print(f"{name} berhenti (kode {process.returncode}); lihat {stack.log_dir / (name + '.log')}", flush=True)
-                stack.stop()
-                sys.exit(1)
-        time.sleep(2)
+    supervising = True
+    supervisor.run()  # a process that exits is restarted (see Supervisor), until Ctrl+C / SIGTERM
+    stack.stop()
+    # Stopped cleanly: no status is better than one saying stopped processes run.
+    supervisor.status_file.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -294,37 +294,53 @@ class LinkedRequest:
 
 def open_link(session: Session, token: str) -> LinkedRequest:
     """Check a token against the stored request; raise LinkError with the page to show."""
-    claims = read_link(token)
-    request = session.get(FormRequest, claims.request_id)
+    signed = read_link(token)
+    request = session.get(FormRequest, signed.request_id)
     if request is None:
         raise LinkError("invalid", "Permintaan untuk tautan ini tidak ditemukan.")
+    # The token names its person only as an opaque tag (no NIP in a link): it is checked
+    # against the people the request knows, the current assignee and the one it was taken from.
     current_person = request.assignee_nip or request.assignee_email.lower()
-    if claims.person != current_person or claims.version != request.link_version:
-        if request.original_assignee_nip == claims.person or claims.version != request.link_version:
+    if not signed.is_for(current_person) or signed.version != request.link_version:
+        if signed.is_for(request.original_assignee_nip) or signed.version != request.link_version:
             raise LinkError(
                 "handed_over",
                 f"Tugas ini sudah dialihkan kepada {request.assignee_name}. Tautan Anda tidak berlaku lagi.",
             )
         raise LinkError("wrong_person", "Tautan ini bukan untuk permintaan ini.")
+    claims = LinkClaims(request_id=request.id, person=current_person, version=signed.version)
     return LinkedRequest(request=request, form=get_form(request.form_name), claims=claims, token=token)
 
 
 @dataclass
 class SubmitResult:
-    status: str  # saved | invalid | already | closed
+    """What became of a posted answer.
+
+    ``saved``: this answer is the request's answer. ``repeated``: the same answer was already
+    recorded (a double click, a resend): nothing changed, and the sender may be told it is saved.
+    ``already``: another answer came first (another tab, a concurrent post): this one was not
+    kept, ``response`` is the recorded one, and the sender must be told so. ``invalid``: see
+    ``validation``. ``closed``: the request expired or was closed before.
+    """
+
+    status: str  # saved | repeated | already | invalid | closed
     validation: Validation | None
     request: FormRequest
     response: FormResponse | None = None
 
 
 def submit(token: str, raw: Mapping[str, Any], *, remote_addr: str | None = None, now: datetime | None = None) -> SubmitResult:
-    """Validate and record an answer; exactly one answer per request, whatever the clicks."""
+    """Validate and record an answer; exactly one answer per request, whatever the clicks.
+
+    The first answer is kept, never overwritten: a later one comes back as ``already`` (or
+    ``repeated`` when it says the same), so that its sender is not told it was saved.
+    """
     now = now or utcnow()
     with session_scope() as session:
         linked = open_link(session, token)
         request = linked.request
         if request.status == ANSWERED:
-            return SubmitResult("already", None, request, request.latest_response)
+            return _second_answer(linked, raw)
         if request.status != OPEN:
             return SubmitResult("closed", None, request)
         validation = linked.form.validate(raw, request.context)
@@ -335,9 +351,25 @@ def submit(token: str, raw: Mapping[str, Any], *, remote_addr: str | None = None
             by_email=request.assignee_email, link_id=f"{linked.claims.person}/v{linked.claims.version}",
             actor=linked.claims.person, remote_addr=remote_addr,
         )
-        if response is None:
-            return SubmitResult("already", None, request, request.latest_response)
+        if response is None:  # a concurrent answer won the conditional update
+            return _second_answer(linked, raw)
         return SubmitResult("saved", validation, request, response)
+
+
+def _second_answer(linked: LinkedRequest, raw: Mapping[str, Any]) -> SubmitResult:
+    """The result of an answer that came after the recorded one: ``repeated`` or ``already``."""
+    request = linked.request
+    recorded = request.latest_response
+    validation = linked.form.validate(raw, request.context)
+    same = recorded is not None and validation.ok and _as_stored(validation.values) == recorded.data
+    return SubmitResult("repeated" if same else "already", validation, request, recorded)
+
+
+def _as_stored(values: Mapping[str, Any]) -> Any:
+    """Values as the JSON column gives them back (tuples as lists), to compare with a stored answer."""
+    import json
+
+    return json.loads(json.dumps(dict(values), default=str))
 
 
 def _record(

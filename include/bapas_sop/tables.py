@@ -27,6 +27,8 @@ from typing import IO, Any, Literal, get_args
 
 import pandas as pd
 
+from bapas_sop.email_address import EmailAddressError, valid_email
+
 log = logging.getLogger(__name__)
 
 Kind = Literal["text", "email", "nip", "date", "bool", "choice", "int"]
@@ -437,9 +439,13 @@ def _parse_text(raw: str, column: Column) -> str:
 
 
 def _parse_email(raw: str, column: Column) -> str:
+    """Checked by :func:`bapas_sop.email_address.valid_email`, as in forms and the outbox."""
     if not _EMAIL_RE.fullmatch(raw) or ".." in raw:
         raise _Invalid(f"alamat email tidak valid: {_q(raw)}")
-    return raw.lower()
+    try:
+        return valid_email(raw).lower()
+    except EmailAddressError:
+        raise _Invalid(f"alamat email tidak valid: {_q(raw)}") from None
 
 
 def _parse_nip(raw: str, column: Column) -> str:

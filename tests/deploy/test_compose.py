@@ -304,6 +304,9 @@ def test_compose_env_mirrors_what_devstack_gives_the_processes(raw, tmp_path):
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT",  # one worker per container: the default 8793
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT",  # one scheduler per container: 8974
+        # SQLite's busy timeout for Airflow's engines: the embedded default only (compose runs PostgreSQL)
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC",
     }
     compose_env = env_of(raw["services"]["airflow-scheduler"])
     missing = sorted(set(dev_env) - set(compose_env) - dev_only)

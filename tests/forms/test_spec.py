@@ -55,8 +55,6 @@ class Row:
         return f"{self.field}={self.typed!r}"
 
 
-NUMBER_RATHER_THAN_DOT = pytest.mark.xfail(
-    strict=True, reason="spec._parse_number reads a lone thousands dot as a decimal point: '1.250' -> 1.25")
 
 ROWS = [
     # --- numbers: plain digits, a decimal comma or point, spaces between groups
@@ -67,9 +65,9 @@ ROWS = [
     Row("nilai", "3.5", 3.5),
     Row("nilai", "2,0", 2),
     Row("nilai", "-7", -7),
-    pytest.param(Row("jumlah", "1.250", 1250), marks=NUMBER_RATHER_THAN_DOT, id="jumlah='1.250'-thousands"),
-    Row("nilai", "1.250", 1.25),  # what it does today (see the xfail row above)
-    # --- numbers refused: grouped with both marks, a currency, words, bounds
+    Row("jumlah", "1.250", 1250),  # a dot before three digits groups thousands, as Indonesians write
+    Row("nilai", "1.25", 1.25),  # any other dot is a decimal point
+    # --- grouped thousands, the rupiah sign; refused: mixed marks, words, bounds
     Row("jumlah", "1.500.000", 1500000),  # issue 9: how Indonesians write Rp 1.500.000
     Row("jumlah", "1.500,5", 1500.5),
     Row("jumlah", "1,500.5", error="Jumlah dicairkan: harus berupa angka."),

@@ -9,9 +9,15 @@ emails go out.
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import time
 
+import httpx
 import pytest
+
+from bapas_sop.devstack import PROCESS_STATUS_FILE
 
 from systemstack import (
     DISPOSITION,
@@ -156,3 +162,55 @@ def test_email_queued_while_the_mail_server_is_down_is_sent_once_by_the_sweep(lo
     again = api.trigger("langkah_manusia")
     api.expect_success("langkah_manusia", again, timeout=600)
     assert_each_email_once(local_stack, DAG, run_id)
+
+
+def test_a_killed_triggerer_is_restarted_while_the_forms_stay_up(local_stack: SystemStack) -> None:
+    """The triggerer dying (of "database is locked", or killed) no longer takes the system down:
+    the launcher's supervisor (what ``scripts/start`` runs; started here on the test's stack)
+    starts it again and records it in the status file behind "Proses sistem"."""
+    stack = local_stack.stack
+    status_file = stack.config.var_dir / PROCESS_STATUS_FILE
+
+    def triggerer_row() -> dict | None:
+        try:
+            rows = json.loads(status_file.read_text())["processes"]
+        except (OSError, ValueError):
+            return None
+        return next((row for row in rows if row["name"] == "triggerer"), None)
+
+    supervisor = stack.supervise()
+    try:
+        old = stack.processes["triggerer"]
+        deadline = time.monotonic() + 30
+        while not ((row := triggerer_row()) and row["pid"] == old.pid and row["running"]):
+            assert time.monotonic() < deadline, "the supervisor wrote no status of the running triggerer"
+            time.sleep(0.5)
+        api_pid = stack.processes["api-server"].pid
+
+        os.killpg(old.pid, signal.SIGKILL)  # the triggerer and what runs in its group, as the cleanup does
+        health_checks = 0
+        deadline = time.monotonic() + 60
+        while True:
+            response = httpx.get(f"{local_stack.base_url}/bapas/health", timeout=30)
+            assert response.status_code == 200, f"/bapas/health answered {response.status_code} without a triggerer"
+            health_checks += 1
+            row = triggerer_row()
+            if row and row["pid"] != old.pid and row["running"]:
+                break
+            assert time.monotonic() < deadline, f"no new triggerer within 60 s: {row}\n{local_stack.log_tails(['triggerer', 'devstack'])}"
+            time.sleep(1)
+        assert row["restarts"] == 1 and row["last_exit_code"] == -signal.SIGKILL, row
+        assert row["last_restart_at"], row
+
+        # The new triggerer stays up (nothing left of the old one holds its log server's port).
+        new_pid = row["pid"]
+        time.sleep(20)
+        row = triggerer_row()
+        assert row["pid"] == new_pid and row["running"] and row["restarts"] == 1, \
+            f"{row}\n{local_stack.log_tails(['triggerer', 'devstack'])}"
+        assert stack.processes["api-server"].pid == api_pid  # only the dead process was restarted
+        assert httpx.get(f"{local_stack.base_url}/bapas/health", timeout=30).status_code == 200
+        print(f"triggerer restarted as pid {new_pid}; /bapas/health answered {health_checks} times meanwhile")
+    finally:
+        supervisor.stop()
+    local_stack.check_alive()

@@ -7,15 +7,27 @@ so that a page re-rendered with errors shows exactly what the person typed.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlparse
 
-from bapas_sop.textid import format_date_id, format_datetime_id
+from bapas_sop.email_address import EmailAddressError, valid_email
+from bapas_sop.textid import WIB, format_date_id, format_datetime_id
+
+#: Every date a form accepts lies in this range, whatever the field says: what is outside is a
+#: typo (``0001-01-02``, ``9999-12-31``) that would break the deadline arithmetic and pandas
+#: (whose timestamps end in 1677 and 2262) long after the person left the page.
+DATE_FLOOR = date(1900, 1, 1)
+DATE_CEILING = date(2100, 12, 31)
+
+#: A date bound: a fixed date, or a function giving it when the form is checked (a value read
+#: from the configuration, or "today").
+DateBound = date | Callable[[], date]
 
 
 class Kind(StrEnum):
@@ -64,6 +76,14 @@ class Field:
     pattern_message: str | None = None
     required_if: tuple[str, str] | None = None
     placeholder: str = ""
+    # Date/datetime bounds (inside DATE_FLOOR..DATE_CEILING in any case): ``earliest`` and
+    # ``latest`` are dates (or functions giving one); ``not_future`` refuses a moment after now
+    # (WIB), e.g. when a letter was received; ``max_days_ahead`` refuses a date more than that
+    # many days after today, e.g. the end of a trip.
+    earliest: DateBound | None = None
+    latest: DateBound | None = None
+    not_future: bool = False
+    max_days_ahead: int | None = None
 
 
 @dataclass(frozen=True)
@@ -178,20 +198,29 @@ class FormSpec:
             return number
         if f.kind == Kind.DATE:
             try:
-                return date.fromisoformat(value).isoformat()
+                day = date.fromisoformat(value)
             except ValueError:
                 raise FieldError("tanggal tidak valid (format: TTTT-BB-HH, mis. 2026-12-01).") from None
+            _check_date_bounds(f, day, None)
+            return day.isoformat()
         if f.kind == Kind.DATETIME:
             try:
-                return datetime.fromisoformat(value).replace(second=0, microsecond=0).isoformat()
+                moment = datetime.fromisoformat(value).replace(second=0, microsecond=0)
             except ValueError:
                 raise FieldError("tanggal dan jam tidak valid (mis. 2026-12-01 09:30).") from None
+            if moment.tzinfo is not None:  # the field is WIB wall time; an offset is converted
+                moment = moment.astimezone(WIB).replace(tzinfo=None)
+            _check_date_bounds(f, moment.date(), moment)
+            return moment.isoformat()
         if f.kind in (Kind.URL, Kind.FILE_LINK):
             parsed = urlparse(value)
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
                 raise FieldError("tautan harus diawali http:// atau https://.")
-        if f.kind == Kind.EMAIL and not _EMAIL.fullmatch(value):
-            raise FieldError("alamat email tidak valid.")
+        if f.kind == Kind.EMAIL:
+            try:
+                value = valid_email(value)
+            except EmailAddressError as exc:
+                raise FieldError(str(exc)) from None
         if f.max_length is not None and len(value) > f.max_length:
             raise FieldError(f"terlalu panjang ({len(value)} karakter, paling banyak {f.max_length}).")
         if f.pattern and not re.fullmatch(f.pattern, value):
@@ -214,9 +243,6 @@ class FieldError(ValueError):
     """A value that does not fit its field; the message is shown to the person."""
 
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
 def _first(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return value[0] if value else ""
@@ -231,16 +257,52 @@ def _as_list(value: Any) -> Sequence[Any]:
     return [value]
 
 
+#: Indonesian grouping: dots between groups of three digits, a decimal comma (1.500.000,50).
+_ID_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)")
+_RUPIAH = re.compile(r"^rp\.?", re.IGNORECASE)
+
+
 def _parse_number(text: str) -> int | float:
-    # Indonesian writes 1.500,5 where English writes 1,500.5; accept both plain forms.
-    cleaned = text.replace(" ", "")
-    if "," in cleaned and "." not in cleaned:
+    """A number as Indonesians write it: ``1.500.000``, ``1.500.000,50``, ``Rp 1.500.000``,
+    ``3,5``; plain ``3.5`` and ``1 500 000`` too.
+
+    A dot followed by groups of three digits groups thousands, as in Indonesian writing
+    (``1.250`` is one thousand two hundred and fifty); any other dot is a decimal point
+    (``3.5``, ``1.25``), as a phone's keypad may give it. Only digits are read, so ``nan``, ``inf`` and ``1e400``
+    (which ``float()`` takes) are refused: they would be stored as null or overflow later.
+    """
+    compact = text.replace(" ", "").replace("\u00a0", "")
+    cleaned = _RUPIAH.sub("", compact)
+    if _ID_GROUPED.fullmatch(cleaned):
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    elif _PLAIN.fullmatch(cleaned):
         cleaned = cleaned.replace(",", ".")
-    try:
-        number = float(cleaned)
-    except ValueError:
-        raise FieldError("harus berupa angka.") from None
+    else:
+        raise FieldError("harus berupa angka.")
+    number = float(cleaned)
+    if not math.isfinite(number):  # pragma: no cover - only digits reach float()
+        raise FieldError("harus berupa angka.")
     return int(number) if number.is_integer() else number
+
+
+def _bound(value: DateBound | None) -> date | None:
+    return value() if callable(value) else value
+
+
+def _check_date_bounds(f: Field, day: date, moment: datetime | None) -> None:
+    """Refuse a date outside the project's range and the field's own bounds (Indonesian)."""
+    earliest = max(DATE_FLOOR, _bound(f.earliest) or DATE_FLOOR)
+    latest = min(DATE_CEILING, _bound(f.latest) or DATE_CEILING)
+    now = datetime.now(WIB).replace(tzinfo=None)
+    if f.max_days_ahead is not None:
+        latest = min(latest, now.date() + timedelta(days=f.max_days_ahead))
+    if day < earliest:
+        raise FieldError(f"tidak boleh sebelum {format_date_id(earliest, with_day=False)}.")
+    if f.not_future and (day > now.date() or (moment is not None and moment > now)):
+        raise FieldError(f"tidak boleh di masa depan (sekarang {format_datetime_id(now)}).")
+    if day > latest:
+        raise FieldError(f"tidak boleh setelah {format_date_id(latest, with_day=False)}.")
 
 
 def _fmt_number(n: float) -> str:

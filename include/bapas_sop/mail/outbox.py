@@ -42,6 +42,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bapas_sop import audit
+from bapas_sop.email_address import unsendable_reason
 from bapas_sop.mail.connection import SmtpSettings, smtp_settings
 from bapas_sop.mail.render import render_email
 from bapas_sop.settings import TIMEZONE
@@ -51,6 +52,8 @@ from bapas_sop.store.models import OutboxMessage, utcnow
 log = logging.getLogger(__name__)
 
 QUEUED, SENDING, SENT = "queued", "sending", "sent"
+#: Permanent: the message can never be sent (an address SMTP cannot encode); never retried.
+FAILED = "failed"
 CLAIM_TIMEOUT = timedelta(minutes=10)
 ACTOR = "system"
 
@@ -174,10 +177,24 @@ def _insert_new(
         "created_at": utcnow(),
         "message_id": message_id_for(key),
     }
+    problem = _unsendable(values["to_addr"], values["cc_addr"])
+    if problem:
+        # Kept (the announcement is recorded) but failed for good, loudly: retrying an address
+        # SMTP cannot carry would keep it "queued" forever while the flow believes it sent.
+        values.update(status=FAILED, last_error=problem)
     message = _insert_once(session, values) or _by_key(session, key)
     if message is None:  # pragma: no cover - the row was just inserted or found
         raise RuntimeError(f"outbox row {key!r} vanished after insert")
+    if problem and message.status == FAILED and message.last_error == problem:
+        log.error("email %s can never be sent: %s", key, problem)
+        _audit(session, "email_undeliverable", message, error=problem)
     return message
+
+
+def _unsendable(*headers: str | None) -> str | None:
+    """Why these recipients can never be sent to (see :func:`bapas_sop.email_address.unsendable_reason`)."""
+    problems = [p for addr in _recipients(*headers) if (p := unsendable_reason(addr))]
+    return f"alamat tidak dapat dikirim (permanen): {'; '.join(problems)}" if problems else None
 
 
 def _insert_once(session: Session, values: dict[str, Any]) -> OutboxMessage | None:
@@ -474,6 +491,17 @@ def _mark_failed(messages: Sequence[OutboxMessage], error: str, *, count_attempt
             )
 
 
+def _mark_undeliverable(message: OutboxMessage, error: str) -> None:
+    """``failed`` for good, with the reason; the sweep never claims it again."""
+    log.error("email %s can never be sent: %s", message.key, error)
+    with session_scope() as session:
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message.id)
+            .values(status=FAILED, claimed_at=None, last_error=error, attempts=OutboxMessage.attempts + 1)
+        )
+        _audit(session, "email_undeliverable", message, error=error)
+
+
 def _count_queued(keys: Sequence[str] | None) -> int:
     with session_scope() as session:
         return session.scalar(
@@ -592,6 +620,11 @@ def _send_batch(
     sent = failed = 0
     with session_scope() as records:
         for index, message in enumerate(messages):
+            problem = _unsendable(message.to_addr, message.cc_addr)
+            if problem:  # a row queued before the check existed: fail it for good
+                _mark_undeliverable(message, problem)
+                failed += 1
+                continue
             try:
                 mime = build_mime(message, settings.sender)
                 refused = yag.smtp.send_message(

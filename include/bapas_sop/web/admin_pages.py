@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -17,6 +17,12 @@ from bapas_sop.settings import get_settings
 from bapas_sop.store.db import session_scope
 from bapas_sop.store.models import AuditEvent, FormRequest, utcnow
 from bapas_sop.web.render import render_page
+
+
+#: Query parameters are bounded: a value out of range is an Indonesian 422 page (see the app's
+#: handler), never a database error (``?batas=-99999999999999999999`` overflowed SQLite).
+AUDIT_MAX_ROWS = 2000
+TEXT_PARAM_MAX = 200
 
 
 def router(admin: Callable[..., Any]) -> APIRouter:
@@ -29,7 +35,7 @@ def router(admin: Callable[..., Any]) -> APIRouter:
         return render_page("admin_index.html", title="Admin Bapas SOP", sops=discover())
 
     @routes.get("/inbox", response_class=HTMLResponse)
-    def inbox(kepada: str | None = None) -> Response:
+    def inbox(kepada: str | None = Query(None, max_length=TEXT_PARAM_MAX)) -> Response:
         from bapas_sop.mail.devserver import read_inbox
 
         messages = read_inbox(get_settings().maildir)
@@ -38,7 +44,7 @@ def router(admin: Callable[..., Any]) -> APIRouter:
         return render_page("admin_inbox.html", title="Kotak masuk email", messages=messages, kepada=kepada or "")
 
     @routes.get("/inbox/{message_id}", response_class=HTMLResponse)
-    def inbox_message(message_id: str) -> Response:
+    def inbox_message(message_id: str = Path(max_length=TEXT_PARAM_MAX)) -> Response:
         from bapas_sop.mail.devserver import read_inbox
 
         for message in read_inbox(get_settings().maildir):
@@ -56,18 +62,119 @@ def router(admin: Callable[..., Any]) -> APIRouter:
         return render_page("admin_requests.html", title="Langkah formulir terbuka", rows=rows, now=utcnow())
 
     @routes.get("/audit", response_class=HTMLResponse)
-    def audit_trail(subjek: str = "", batas: int = 200) -> Response:
+    def audit_trail(
+        subjek: str = Query("", max_length=TEXT_PARAM_MAX), batas: int = Query(200, ge=1, le=AUDIT_MAX_ROWS),
+    ) -> Response:
         with session_scope() as session:
-            stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(min(batas, 2000))
+            stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(batas)
             if subjek:
                 stmt = stmt.where(AuditEvent.subject.contains(subjek))
             events = session.scalars(stmt).all()
         return render_page("admin_audit.html", title="Jejak audit", events=events, subjek=subjek)
 
+    @routes.get("/outbox", response_class=HTMLResponse)
+    def outbox() -> Response:
+        return _outbox_page()
+
     @routes.get("/riwayat", response_class=HTMLResponse)
-    def history(sop: str | None = None) -> Response:
+    def history(sop: str | None = Query(None, max_length=TEXT_PARAM_MAX)) -> Response:
         from bapas_sop.web.admin_history import history_page
 
         return history_page(sop)
 
+    @routes.get("/proses", response_class=HTMLResponse)
+    def processes() -> Response:
+        # The launcher's supervisor (devstack) writes this file; under Compose Docker restarts
+        # containers and there is none: the page says so instead of guessing.
+        import json
+        import os
+        from datetime import datetime
+
+        from bapas_sop.devstack import PROCESS_STATUS_FILE
+        from bapas_sop.settings import _var_dir
+
+        try:
+            status = json.loads((_var_dir() / PROCESS_STATUS_FILE).read_text(encoding="utf-8"))
+            rows = [dict(row) for row in status["processes"]]
+            for row in rows:  # times are shown in WIB; one the page cannot read means no data
+                for key in ("started_at", "last_restart_at"):
+                    row[key] = datetime.fromisoformat(row[key]) if row.get(key) else None
+            updated_at = datetime.fromisoformat(status["updated_at"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return render_page("admin_processes.html", title="Proses sistem", rows=None, updated_at=None)
+        for row in rows:
+            # A status left by a launcher that was killed would say "running": ask the system too.
+            alive = False
+            if row.get("running") and isinstance(row.get("pid"), int):
+                try:
+                    os.kill(row["pid"], 0)
+                    alive = True
+                except PermissionError:
+                    alive = True
+                except (ProcessLookupError, OverflowError, ValueError):
+                    pass
+            row["running"] = alive
+        return render_page("admin_processes.html", title="Proses sistem", rows=rows, updated_at=updated_at)
+
     return routes
+
+
+#: A queued email tried this many times is shown as stuck: the sweep keeps retrying it, but
+#: someone should look (a mail server that refuses it, a wrong password).
+OUTBOX_STUCK_ATTEMPTS = 3
+#: At most this many rows per list: the page stays light on a phone; the counts say the rest.
+OUTBOX_MAX_ROWS = 200
+#: Each outbox status as the admin reads it, in the order the counts are shown.
+OUTBOX_STATUS_LABELS = {"failed": "Gagal permanen", "queued": "Antre", "sending": "Sedang dikirim",
+                        "sent": "Terkirim"}
+
+
+def _outbox_page() -> Response:
+    """``Email keluar``: what the outbox holds per status, the emails that can never be sent
+    and those still queued after several attempts, newest first.
+
+    The outbox never loses an email and retries quietly, so an email that will never arrive
+    (an address SMTP cannot carry) or keeps failing is only noticed here: loudly, in one place.
+    """
+    from sqlalchemy import func
+
+    from bapas_sop.mail.outbox import FAILED, QUEUED
+    from bapas_sop.store.models import OutboxMessage
+
+    newest_first = (OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    with session_scope() as session:
+        counted = dict(session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all())
+        failed = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status == FAILED).order_by(*newest_first).limit(OUTBOX_MAX_ROWS)
+        ).all()
+        stuck = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == QUEUED, OutboxMessage.attempts >= OUTBOX_STUCK_ATTEMPTS)
+            .order_by(*newest_first).limit(OUTBOX_MAX_ROWS)
+        ).all()
+        last_tried = _last_attempts(session, [m.key for m in (*failed, *stuck)])
+        session.expunge_all()
+    counts = [(label, counted.pop(status, 0)) for status, label in OUTBOX_STATUS_LABELS.items()]
+    counts += sorted(counted.items())  # a status this page does not know yet is still counted
+    return render_page(
+        "admin_outbox.html", title="Email keluar", counts=counts, failed=failed, stuck=stuck,
+        last_tried=last_tried, stuck_attempts=OUTBOX_STUCK_ATTEMPTS, max_rows=OUTBOX_MAX_ROWS,
+    )
+
+
+def _last_attempts(session: Any, keys: list[str]) -> dict[str, Any]:
+    """When each key was last tried (its newest send audit event): the outbox row keeps only
+    the count of attempts and the last error."""
+    from sqlalchemy import func
+
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(AuditEvent.subject, func.max(AuditEvent.at))
+        .where(AuditEvent.subject.in_(keys),
+               AuditEvent.action.in_(("email_failed", "email_undeliverable", "email_sent")))
+        .group_by(AuditEvent.subject)
+    ).all()
+    return dict(rows)

@@ -10,13 +10,21 @@ weak connection, and nothing is loaded from outside the server.
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field as dataclass_field
 from typing import Any
 from urllib.parse import quote, urlparse
 
-from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request
+from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, Headers, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bapas_sop import humantask
 from bapas_sop.directory import get_directory
@@ -27,7 +35,27 @@ from bapas_sop.settings import get_settings
 from bapas_sop.store.db import session_scope
 from bapas_sop.web.render import render_page
 
+log = logging.getLogger(__name__)
+
 LINK_ERROR_STATUS = {"expired": 410, "invalid": 403, "handed_over": 410, "wrong_person": 403, "closed": 410}
+
+#: Characters a field takes when its spec states no ``max_length``: more than any real answer,
+#: little enough to store, mail and print. Stated on the form (``maxlength`` and the help line).
+DEFAULT_MAX_CHARS = {Kind.LONG_TEXT: 5000, Kind.URL: 2000, Kind.FILE_LINK: 2000}
+DEFAULT_TEXT_MAX_CHARS = 500
+#: Above this a multipart part is not read at all (nobody uploads files here: links are typed);
+#: below it an over-long field is read, refused with its limit and shown back truncated.
+MAX_PART_BYTES = 8 * 1024 * 1024
+#: What a form post may name: the hand-over's reason is free text too.
+HANDOVER_REASON_MAX_CHARS = 500
+
+#: Indonesian pages for the HTTP errors the framework raises itself (unknown page, wrong method).
+HTTP_ERROR_PAGES = {
+    400: ("Permintaan tidak dapat dibaca", "Kiriman ini tidak dapat dibaca oleh server. Buka lagi halamannya lalu kirim ulang."),
+    404: ("Halaman tidak ditemukan", "Halaman yang Anda buka tidak ada. Periksa alamatnya, atau buka lagi tautan dari email Anda."),
+    405: ("Cara membuka halaman tidak sah", "Halaman ini tidak dapat dibuka dengan cara itu. Buka lagi tautan dari email Anda."),
+    413: ("Kiriman terlalu besar", "Kiriman ini terlalu besar untuk diterima. Persingkat isian Anda lalu kirim ulang."),
+}
 
 
 def create_app(
@@ -49,6 +77,8 @@ def create_app(
     admin = admin_dependency or airflow_admin
     deliver = deliver or deliver_now
     start_run = start_run or trigger_run
+    # A forged Host header never reaches a page: links and redirects use the public URL only.
+    app.add_middleware(IndonesianTrustedHostMiddleware, allowed_hosts=trusted_hosts())
 
     @app.exception_handler(AdminLoginRequired)
     async def _login_required(request: Request, exc: AdminLoginRequired) -> Response:
@@ -57,9 +87,36 @@ def create_app(
             status_code=401,
             title="Perlu masuk",
             message="Halaman ini khusus admin. Silakan masuk ke Airflow terlebih dahulu, lalu buka lagi halaman ini.",
-            link=f"/auth/login/?next={quote(str(request.url))}",
+            link=f"/auth/login/?next={quote(public_link(request))}",
             link_label="Masuk ke Airflow",
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_parameters(request: Request, exc: RequestValidationError) -> Response:
+        """A query value out of bounds (``?batas=-99999999999999999999``): an Indonesian page, not
+        FastAPI's English JSON."""
+        names = sorted({str(error["loc"][-1]) for error in exc.errors() if error.get("loc")})
+        return render_page(
+            "message.html", status_code=422, title="Alamat halaman tidak sah",
+            message=(f"Nilai {', '.join(f'«{n}»' for n in names) or 'pada alamat'} tidak dapat digunakan. "
+                     "Periksa alamat halaman ini, atau buka lagi halamannya dari menu atau dari email Anda."),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        title, message = HTTP_ERROR_PAGES.get(
+            exc.status_code, ("Permintaan tidak dapat dilayani", "Permintaan ini tidak dapat dilayani. Buka lagi halamannya dari menu atau dari email Anda.")
+        )
+        response = render_page("message.html", status_code=exc.status_code, title=title, message=message)
+        for name, value in (exc.headers or {}).items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> Response:
+        """The last resort: still an Indonesian page that says what to do (the error is logged
+        by the server, which re-raises it after this page is sent)."""
+        return server_error_page()
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -68,7 +125,7 @@ def create_app(
     # --- staff and outside people: one form per signed link ---------------------------
 
     @app.get("/f/{token}", response_class=HTMLResponse)
-    def show_form(token: str, tersimpan: int = 0) -> Response:
+    def show_form(token: str, tersimpan: int = Query(0, ge=0, le=1), sudah: int = Query(0, ge=0, le=1)) -> Response:
         with session_scope() as session:
             try:
                 linked = humantask.open_link(session, token)
@@ -76,7 +133,9 @@ def create_app(
                 return _link_error(exc)
             request = linked.request
             if request.status == humantask.ANSWERED:
-                return _answered_page(linked.form, request, just_saved=bool(tersimpan))
+                return _answered_page(
+                    linked.form, request, just_saved=bool(tersimpan) and not sudah, not_saved=bool(sudah),
+                )
             if request.status != humantask.OPEN:
                 return _link_error(LinkError("closed", "Langkah ini sudah ditutup karena batas waktunya telah lewat."))
             values = _prefill_values(linked.form, request.prefill)
@@ -84,15 +143,30 @@ def create_app(
 
     @app.post("/f/{token}", response_class=HTMLResponse)
     async def post_form(token: str, http_request: Request, background: BackgroundTasks) -> Response:
-        form_data = await http_request.form()
+        form_data = await read_form_data(http_request)
+        if form_data is None:
+            return _unreadable_post(token)
         if not csrf_ok(token, form_data.get("_csrf")):
             return render_page(
                 "message.html", status_code=403, title="Formulir tidak sah",
                 message="Formulir ini tidak dikirim dari halaman yang benar. Buka kembali tautan dari email Anda.",
             )
-        raw = raw_values(form_data)
+        with session_scope() as session:
+            try:
+                linked = humantask.open_link(session, token)
+            except LinkError as exc:
+                return _link_error(exc)
+            posted = check_input(form_data, linked.form)
+            if posted.errors and linked.request.status == humantask.OPEN:
+                # A file where text is asked, or more than the stated limit: refused before
+                # anything is stored, with what was typed shown back (cut to the limit).
+                validation = linked.form.validate(posted.raw, linked.request.context)
+                return _form_page(
+                    linked.form, linked.request, token, values={**validation.kept, **posted.kept},
+                    errors={**validation.errors, **posted.errors}, status_code=422,
+                )
         try:
-            result = humantask.submit(token, raw, remote_addr=_client(http_request))
+            result = humantask.submit(token, posted.raw, remote_addr=_client(http_request))
         except LinkError as exc:
             return _link_error(exc)
         if result.status == "invalid":
@@ -103,24 +177,36 @@ def create_app(
             )
         if result.status == "closed":
             return _link_error(LinkError("closed", "Langkah ini sudah ditutup karena batas waktunya telah lewat."))
-        # Post/redirect/get: a reload of the confirmation does not post again.
-        return RedirectResponse(f"{base_path()}/f/{token}?tersimpan=1", status_code=303)
+        # Post/redirect/get: a reload of the confirmation does not post again. Someone whose
+        # answer came second (another tab, a colleague's click) is told that theirs was not kept.
+        outcome = "sudah=1" if result.status == "already" else "tersimpan=1"
+        return RedirectResponse(f"{base_path()}/f/{token}?{outcome}", status_code=303)
 
     @app.post("/f/{token}/alihkan", response_class=HTMLResponse)
     async def hand_over(token: str, http_request: Request, background: BackgroundTasks) -> Response:
-        form_data = await http_request.form()
+        form_data = await read_form_data(http_request)
+        if form_data is None:
+            return _unreadable_post(token)
         if not csrf_ok(token, form_data.get("_csrf")):
             return render_page("message.html", status_code=403, title="Formulir tidak sah",
                                message="Buka kembali tautan dari email Anda.")
-        to_nip = str(form_data.get("pengganti_nip") or "")
-        reason = str(form_data.get("alasan") or "")
+        to_nip = _text(form_data.get("pengganti_nip"))
+        reason = _text(form_data.get("alasan"))
         try:
+            if len(reason) > HANDOVER_REASON_MAX_CHARS or len(to_nip) > DEFAULT_TEXT_MAX_CHARS:
+                raise humantask.HandOverError(
+                    f"Alasan pengalihan terlalu panjang ({len(reason)} karakter, paling banyak {HANDOVER_REASON_MAX_CHARS})."
+                )
             request, keys = humantask.hand_over(token, to_nip, reason)
         except LinkError as exc:
             return _link_error(exc)
         except humantask.HandOverError as exc:
+            to_nip, reason = to_nip[:DEFAULT_TEXT_MAX_CHARS], reason[:HANDOVER_REASON_MAX_CHARS]
             with session_scope() as session:
-                linked = humantask.open_link(session, token)
+                try:
+                    linked = humantask.open_link(session, token)
+                except LinkError as link_error:
+                    return _link_error(link_error)
                 return _form_page(
                     linked.form, linked.request, token,
                     values=_prefill_values(linked.form, linked.request.prefill), errors={},
@@ -203,13 +289,185 @@ def trigger_run(dag_id: str, run_id: str, conf: dict[str, Any]) -> str | None:
 
 
 def raw_values(form_data: FormData) -> dict[str, Any]:
+    """The posted answers by field name (a list for a repeated name); ``_`` fields are not answers.
+
+    A file part is never a value: it becomes an empty answer here, and :func:`check_input`
+    refuses it by name.
+    """
     raw: dict[str, Any] = {}
     for key in form_data.keys():
         if key.startswith("_"):
             continue
-        values = form_data.getlist(key)
+        values = [value if isinstance(value, str) else "" for value in form_data.getlist(key)]
         raw[key] = values if len(values) > 1 else values[0]
     return raw
+
+
+@dataclass
+class PostedInput:
+    """A post read against its form: the answers to validate, and what was refused on the way.
+
+    ``errors`` names fields refused before validation (a file part, more than the limit);
+    ``kept`` is what to show back in them (a long text cut to its limit, so nothing typed is lost
+    from the page but what cannot be stored).
+    """
+
+    raw: dict[str, Any]
+    errors: dict[str, str] = dataclass_field(default_factory=dict)
+    kept: dict[str, Any] = dataclass_field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def field_limit(spec_field: Any) -> int:
+    """The most characters a field takes: its own ``max_length``, else the default of its kind."""
+    return spec_field.max_length or DEFAULT_MAX_CHARS.get(spec_field.kind, DEFAULT_TEXT_MAX_CHARS)
+
+
+async def read_form_data(http_request: Request) -> FormData | None:
+    """The posted form, or None when it cannot be read (a part above :data:`MAX_PART_BYTES`,
+    a broken multipart body): the caller answers with a page, never Starlette's English 400."""
+    if getattr(http_request.state, "form_unreadable", False):
+        return None  # a second read (after the admin token check) finds the body consumed
+    try:
+        return await http_request.form(max_part_size=MAX_PART_BYTES)
+    except (StarletteHTTPException, MultiPartException, UnicodeDecodeError, ValueError):
+        http_request.state.form_unreadable = True
+        return None
+
+
+def check_input(form_data: FormData, form: FormSpec) -> PostedInput:
+    """Refuse what no field can take: a file part named like a field, a text over the limit."""
+    raw = raw_values(form_data)
+    posted = PostedInput(raw=raw)
+    fields = {f.name: f for f in form.fields}
+    for key in form_data.keys():
+        spec_field = fields.get(key)
+        if spec_field is None:
+            continue
+        parts = form_data.getlist(key)
+        if any(isinstance(part, UploadFile) for part in parts):
+            posted.errors[key] = (
+                f"{spec_field.label}: berkas tidak dapat dikirim di isian ini. "
+                "Ketik isiannya (untuk dokumen: tempel tautannya)."
+            )
+            posted.kept[key] = [] if spec_field.kind == Kind.MULTI_CHOICE else ""
+            continue
+        limit = field_limit(spec_field)
+        longest = max((len(part) for part in parts if isinstance(part, str)), default=0)
+        if longest > limit:
+            posted.errors[key] = (
+                f"{spec_field.label}: terlalu panjang ({longest} karakter, paling banyak {limit}). "
+                "Isian ditampilkan terpotong pada batas itu; periksa lalu kirim ulang."
+            )
+            cut = [part[:limit] for part in parts if isinstance(part, str)]
+            posted.kept[key] = cut if spec_field.kind == Kind.MULTI_CHOICE else (cut[0] if cut else "")
+            raw[key] = cut if len(cut) > 1 else (cut[0] if cut else "")
+    return posted
+
+
+async def read_and_validate(http_request: Request, form: FormSpec) -> tuple[FormData, dict[str, Any], Validation]:
+    """Read a post of a form not tied to a link (a public intake, an admin form) and validate it.
+
+    What :func:`check_input` refuses (a file part, a text over its limit) is in the validation's
+    errors and shown back in ``kept``; a post that cannot be read at all is one error with
+    nothing kept (the page says why and what to do).
+    """
+    form_data = await read_form_data(http_request)
+    if form_data is None:
+        return FormData(), {}, Validation(values={}, errors={"_kiriman": UNREADABLE_POST}, kept={})
+    posted = check_input(form_data, form)
+    validation = form.validate(posted.raw)
+    if posted.errors:
+        validation = Validation(
+            values=validation.values, errors={**validation.errors, **posted.errors},
+            kept={**validation.kept, **posted.kept},
+        )
+    return form_data, posted.raw, validation
+
+
+def _text(value: Any) -> str:
+    """A posted value as text: a file part or nothing is empty."""
+    return value if isinstance(value, str) else ""
+
+
+def _unreadable_post(token: str) -> Response:
+    """The page for a post too large or broken to be read: the form again, with the reason."""
+    with session_scope() as session:
+        try:
+            linked = humantask.open_link(session, token)
+        except LinkError as exc:
+            return _link_error(exc)
+        if linked.request.status != humantask.OPEN:
+            return _link_error(LinkError("closed", "Langkah ini sudah dijawab atau ditutup."))
+        return _form_page(
+            linked.form, linked.request, token, values=_prefill_values(linked.form, linked.request.prefill),
+            errors={"_kiriman": UNREADABLE_POST}, status_code=413,
+        )
+
+
+UNREADABLE_POST = (
+    "Kiriman terlalu besar atau rusak sehingga tidak dapat dibaca. Batas tiap isian tertulis di bawah "
+    "isiannya; persingkat isian lalu kirim ulang."
+)
+
+
+def trusted_hosts() -> list[str]:
+    """The Host names the forms app answers: the public URL's, this machine's, the test client's.
+
+    ``BAPAS_ALLOWED_HOSTS`` (comma-separated) adds names, e.g. an office PC's LAN name when the
+    links point at its IP address.
+    """
+    hosts = {"localhost", "127.0.0.1", "::1", "testserver"}
+    public_host = urlparse(get_settings().public_url).hostname
+    if public_host:
+        hosts.add(public_host)
+    hosts.update(h.strip() for h in os.environ.get("BAPAS_ALLOWED_HOSTS", "").split(",") if h.strip())
+    return sorted(hosts)
+
+
+class IndonesianTrustedHostMiddleware(TrustedHostMiddleware):
+    """Starlette's Host check, answering an unknown Host with an Indonesian page, not a bare text."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
+        super().__init__(app, allowed_hosts=allowed_hosts, www_redirect=False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.allow_any:
+            host = Headers(scope=scope).get("host", "").split(":")[0]
+            if not any(host == p or (p.startswith("*") and host.endswith(p[1:])) for p in self.allowed_hosts):
+                response = render_page(
+                    "message.html", status_code=400, title="Alamat server tidak dikenal",
+                    message="Halaman ini hanya dapat dibuka melalui alamat resmi dari email atau dari admin SOP.",
+                )
+                await response(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
+def public_link(request: Request) -> str:
+    """This request's page as a link on the configured public URL: never from the Host header."""
+    public = urlparse(get_settings().public_url)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{public.scheme}://{public.netloc}{request.url.path}{query}"
+
+
+def server_error_page() -> Response:
+    """The Indonesian page of an unexpected error; a bare HTML one if even rendering fails."""
+    title = "Terjadi kesalahan"
+    message = ("Terjadi kesalahan pada server sehingga permintaan Anda belum dapat diproses. "
+               "Coba lagi beberapa saat lagi; bila tetap gagal, hubungi admin SOP.")
+    try:
+        return render_page("message.html", status_code=500, title=title, message=message)
+    except Exception:  # noqa: BLE001 - the error page itself must not fail
+        log.exception("the error page could not be rendered")
+        return HTMLResponse(
+            f'<!doctype html><html lang="id"><meta charset="utf-8"><title>{title}</title>'
+            f"<h1>{title}</h1><p>{message}</p></html>",
+            status_code=500,
+        )
 
 
 def _prefill_values(form: FormSpec, prefill: Mapping[str, Any]) -> dict[str, Any]:
@@ -275,10 +533,11 @@ def _form_page(
     )
 
 
-def public_form_page(form: FormSpec, *, action: str, values: Mapping[str, Any], errors: Mapping[str, str], status_code: int = 200) -> Response:
+def public_form_page(form: FormSpec, *, action: str, values: Mapping[str, Any], errors: Mapping[str, str], status_code: int = 200, hidden: Mapping[str, str] | None = None) -> Response:
+    # ``hidden``: extra hidden fields a page needs carried back with the post (e.g. a submission key).
     return render_page(
         "form.html", status_code=status_code, form=form, fields=_field_views(form, {}, values, errors),
-        request=None, errors=errors, action=action, csrf=None, facts=[], stand_ins=[],
+        request=None, errors=errors, action=action, csrf=None, facts=[], stand_ins=[], hidden=dict(hidden or {}),
     )
 
 
@@ -294,6 +553,7 @@ def _field_views(form: FormSpec, context: Mapping[str, Any], values: Mapping[str
             "choices": form.choices_for(field, context),
             "required": field.required and field.required_if is None,
             "conditional": _condition_text(form, field.required_if, context),
+            "limit": field_limit(field),
         })
     return views
 
@@ -307,13 +567,19 @@ def _condition_text(form: FormSpec, condition: tuple[str, str] | None, context: 
     return f"wajib bila «{other.label}» dijawab «{labels.get(condition[1], condition[1])}»"
 
 
-def _answered_page(form: FormSpec, request: Any, *, just_saved: bool) -> Response:
+def _answered_page(form: FormSpec, request: Any, *, just_saved: bool, not_saved: bool = False) -> Response:
+    """The recorded answer; ``not_saved`` tells the one whose answer came second that theirs was
+    not kept (the first answer stands, it is never overwritten)."""
     response = request.latest_response
     return render_page(
-        "answered.html", form=form, request=request, just_saved=just_saved,
+        "answered.html", form=form, request=request, just_saved=just_saved, not_saved=not_saved,
         rows=form.display(response.data if response else {}, request.context),
         answered_at=response.submitted_at if response else None,
     )
 
 
-__all__ = ["create_app", "public_form_page", "raw_values", "render_page", "Validation"]
+__all__ = [
+    "PostedInput", "check_input", "create_app", "field_limit", "public_form_page", "raw_values", "read_and_validate",
+    "read_form_data",
+    "render_page", "server_error_page", "trusted_hosts", "Validation",
+]

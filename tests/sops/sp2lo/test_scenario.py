@@ -469,6 +469,7 @@ def test_request_from_the_public_intake_form_is_picked_up_by_its_run(sp2lo_dag, 
         "instansi": "penyidik", "nama_instansi": "Polres Muaro Jambi", "nama_pemohon": "Aipda Sinaga",
         "email_pemohon": "sinaga@polres-muarojambi.example", "nama_klien": "Reza Fahlevi",
         "kategori": "anak", "jenis_litmas": "sidang_anak",
+        "_submission_key": re.search(r'name="_submission_key" value="([^"]+)"', page.text).group(1),  # from the page
     })
     assert posted.status_code == 200
     number = re.search(r"LITMAS-\d{4}-\d{4}", posted.text).group(0)

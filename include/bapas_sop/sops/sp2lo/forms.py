@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from bapas_sop.forms.common import review_decision_fields
 from bapas_sop.forms.registry import register
 from bapas_sop.forms.spec import Choice, Field, FormSpec, Kind
+from bapas_sop.settings import get_settings
 from bapas_sop.sops.sp2lo import terms as litmas_terms
 from bapas_sop.sops.sp2lo.terms import LITMAS_TYPES, SECTION_LABELS
 
@@ -15,6 +17,21 @@ REQUESTING_AGENCIES = tuple(Choice(k, v) for k, v in litmas_terms.REQUESTING_AGE
 CATEGORIES = (Choice("anak", "Klien anak"), Choice("dewasa", "Klien dewasa"))
 LITMAS_TYPE_CHOICES = tuple(Choice(k, v) for k, v in LITMAS_TYPES.items())
 SECTION_CHOICES = tuple(Choice(k, v) for k, v in SECTION_LABELS.items())
+
+
+#: The earliest receipt a letter may be recorded with unless ``[sp2lo] diterima_paling_awal``
+#: says otherwise: an older date is a typo (``0001-01-02``) that would stop the monitor.
+DEFAULT_RECEIVED_FLOOR = date(2000, 1, 1)
+#: A trip reported with the Litmas ends at most this many days from today.
+TRIP_HORIZON_DAYS = 366
+
+
+def received_floor() -> date:
+    """``[sp2lo] diterima_paling_awal`` (an ISO date) from the office config, read at each check."""
+    configured = get_settings().config.get("sp2lo", {}).get("diterima_paling_awal")
+    if configured is None:
+        return DEFAULT_RECEIVED_FLOOR
+    return configured if isinstance(configured, date) else date.fromisoformat(str(configured))
 
 
 def _trip_dates(values: Mapping[str, Any]) -> dict[str, str]:
@@ -54,7 +71,8 @@ SURAT_MASUK = FormSpec(
     intro="Untuk petugas: catat surat permintaan Litmas yang diterima melalui pos, kurir atau langsung.",
     fields=(
         *_REQUEST_FIELDS,
-        Field("diterima_pada", "Waktu surat diterima (WIB)", Kind.DATETIME, help="Jam mulai dihitungnya batas waktu."),
+        Field("diterima_pada", "Waktu surat diterima (WIB)", Kind.DATETIME, help="Jam mulai dihitungnya batas waktu.",
+              not_future=True, earliest=received_floor),
     ),
     submit_label="Catat surat",
     allow_handover=False,
@@ -93,8 +111,10 @@ LAPORAN_LITMAS = FormSpec(
         Field("tautan_laporan", "Tautan dokumen laporan", Kind.FILE_LINK, required=False, help="Mis. tautan Google Drive."),
         Field("perjalanan_dinas", "Melakukan perjalanan dinas?", Kind.YES_NO),
         Field("tujuan", "Tujuan perjalanan dinas", required_if=("perjalanan_dinas", "ya"), max_length=300),
-        Field("tanggal_berangkat", "Tanggal berangkat", Kind.DATE, required_if=("perjalanan_dinas", "ya")),
-        Field("tanggal_kembali", "Tanggal kembali", Kind.DATE, required_if=("perjalanan_dinas", "ya")),
+        Field("tanggal_berangkat", "Tanggal berangkat", Kind.DATE, required_if=("perjalanan_dinas", "ya"),
+              max_days_ahead=TRIP_HORIZON_DAYS),
+        Field("tanggal_kembali", "Tanggal kembali", Kind.DATE, required_if=("perjalanan_dinas", "ya"),
+              max_days_ahead=TRIP_HORIZON_DAYS),
     ),
     submit_label="Kirim laporan",
     checks=(_trip_dates,),

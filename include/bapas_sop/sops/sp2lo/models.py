@@ -25,6 +25,9 @@ class LitmasCase(Base):
     dag_id: Mapped[str | None] = mapped_column(String(250))
     run_id: Mapped[str | None] = mapped_column(String(250), unique=True)
     channel: Mapped[str] = mapped_column(String(30))  # intake form, letter typed by staff, admin trigger
+    # The public intake form's submission key (one per page view): a repeated or concurrent post of
+    # the same form finds its case by it instead of registering a second one (revision sp2lo_0001).
+    submission_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     letter_number: Mapped[str] = mapped_column(String(200))
     letter_date: Mapped[str] = mapped_column(String(20))
     requester_agency: Mapped[str] = mapped_column(String(300))

@@ -19,9 +19,10 @@ the case in the same transaction, so a retried or repeated run sends nothing twi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -52,8 +53,10 @@ from bapas_sop.sops.sp2lo.rules import (
 from bapas_sop.sops.sp2lo.service import facts
 from bapas_sop.store.db import session_scope
 from bapas_sop.sops.sp2lo.models import LitmasCase
-from bapas_sop.store.models import FormRequest, utcnow
+from bapas_sop.store.models import AuditEvent, FormRequest, utcnow
 from bapas_sop.textid import MONTHS, format_date_id, format_datetime_id
+
+log = logging.getLogger(__name__)
 
 ACTOR = "sp2lo_monitor"
 DEFAULT_FRACTIONS: tuple[float, ...] = (0.5, 0.8)
@@ -74,11 +77,13 @@ class MonitorResult:
     escalated: list[str] = field(default_factory=list)
     outbox_keys: list[str] = field(default_factory=list)
     sent: int = 0
+    #: Cases left out because a stored date cannot be computed with (see :func:`invalid_cases`).
+    invalid: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe, for XCom: case numbers and counts, no names or addresses."""
         return {"reminded": self.reminded, "escalated": self.escalated, "emails": len(self.outbox_keys),
-                "sent": self.sent}
+                "sent": self.sent, "invalid": self.invalid}
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,74 @@ def _aware_column(values: Sequence[datetime | None]) -> pd.Series:
     return index.dt.tz_convert(WIB).astype("datetime64[ns, Asia/Jakarta]")
 
 
+#: What a ``datetime64[ns]`` column can hold (pandas' Timestamp.min/max, to the microsecond).
+_TIMESTAMP_RANGE = (datetime(1677, 9, 21, 0, 12, 44, tzinfo=UTC), datetime(2262, 4, 11, 23, 47, 16, tzinfo=UTC))
+
+
+def _invalid_reason(case: LitmasCase, rules: Sequence[DeadlineRule]) -> str | None:
+    """Why this case cannot be checked (a date pandas cannot hold, a clock that overflows), or None.
+
+    Such a case came in before the forms bounded their dates (``0001-01-02``) or was written
+    to the database directly; it is left out of every check instead of stopping the check for
+    all the others.
+    """
+    try:
+        moments = {
+            "received_at": case.received_at, "appointed_at": case.appointed_at,
+            "deadline_at": case.deadline_at, "overdue_escalated_at": case.overdue_escalated_at,
+            "start_at": _clock_start(case, rules),
+        }
+        for name, value in moments.items():
+            if value is not None and not _TIMESTAMP_RANGE[0] < to_wib(value) < _TIMESTAMP_RANGE[1]:
+                return f"{name} {value.isoformat()} di luar rentang tanggal yang dapat dihitung"
+    except (OverflowError, ValueError, TypeError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _open_cases(now: datetime) -> tuple[list[LitmasCase], list[tuple[str, str]], list[DeadlineRule]]:
+    """The open cases at ``now``: those that can be checked, and (case number, reason) for the rest."""
+    rules = sp2lo.load_rules(require_complete=False)
+    with session_scope() as session:
+        cases = session.scalars(
+            select(LitmasCase)
+            .where(LitmasCase.stage.in_(sorted(OPEN_STAGES)), LitmasCase.received_at <= now)
+            .order_by(LitmasCase.id)
+        ).all()
+        session.expunge_all()
+    usable: list[LitmasCase] = []
+    invalid: list[tuple[str, str]] = []
+    for case in cases:
+        reason = _invalid_reason(case, rules)
+        if reason is None:
+            usable.append(case)
+        else:
+            invalid.append((case.case_number, reason))
+    return usable, invalid, rules
+
+
+def invalid_cases(now: datetime | None = None) -> list[dict[str, str]]:
+    """Open cases left out of the checks because of invalid data ("perkara dengan data tidak
+    sah"), for the monitoring page: case number and reason."""
+    _usable, invalid, _rules = _open_cases(to_wib(now or utcnow()))
+    return [{"case_number": number, "reason": reason} for number, reason in invalid]
+
+
+def _report_invalid(invalid: Sequence[tuple[str, str]]) -> None:
+    """Tell the admin about skipped cases: a log error every check, one audit row per case."""
+    if not invalid:
+        return
+    log.error("SP2LO monitor: %d perkara dengan data tidak sah dilewati: %s", len(invalid),
+              "; ".join(f"{n} ({r})" for n, r in invalid))
+    with session_scope() as session:
+        for number, reason in invalid:
+            subject = f"litmas/{number}"
+            seen = session.scalar(select(AuditEvent.id).where(
+                AuditEvent.subject == subject, AuditEvent.action == "monitor_invalid_data").limit(1))
+            if seen is None:
+                audit.record(session, actor=ACTOR, action="monitor_invalid_data", subject=subject, reason=reason)
+
+
 def open_cases_frame(now: datetime | None = None) -> pd.DataFrame:
     """Every Litmas still being worked on at ``now``, one row each, ready for ``overdue_frame``.
 
@@ -156,13 +229,7 @@ def open_cases_frame(now: datetime | None = None) -> pd.DataFrame:
     after ``now`` are left out, so that a check "as of" a past moment sees what existed then.
     """
     now = to_wib(now or utcnow())
-    rules = sp2lo.load_rules(require_complete=False)
-    with session_scope() as session:
-        cases = session.scalars(
-            select(LitmasCase)
-            .where(LitmasCase.stage.in_(sorted(OPEN_STAGES)), LitmasCase.received_at <= now)
-            .order_by(LitmasCase.id)
-        ).all()
+    cases, _invalid, rules = _open_cases(now)
     texts = {
         name: pd.Series([getattr(c, name) for c in cases], dtype=object)  # None stays None
         for name in _TEXT_COLUMNS
@@ -360,10 +427,12 @@ def check_deadlines(now: datetime | None = None) -> MonitorResult:
     finds the fractions and the escalation stamped and queues nothing.
     """
     now = to_wib(now or utcnow())
+    invalid = _open_cases(now)[1]
+    _report_invalid(invalid)
     state = _deadline_state(now)
     to_remind = state[state["reminder_due"].notna()]
     to_escalate = state[state["overdue"] & state["overdue_escalated_at"].isna()]
-    result = MonitorResult()
+    result = MonitorResult(invalid=[number for number, _reason in invalid])
     if to_remind.empty and to_escalate.empty:
         return result
     directory = get_directory()
@@ -678,6 +747,7 @@ __all__ = [
     "month_bounds",
     "monitor_counts",
     "monitor_rows",
+    "invalid_cases",
     "monitor_url",
     "monthly_report",
     "monthly_report_context",

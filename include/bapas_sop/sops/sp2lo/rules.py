@@ -367,6 +367,15 @@ class Eligibility:
     reason: str
 
 
+#: Trip dates the SPPD rules work with. A date outside (``9999-12-31`` typed into an older form)
+#: is refused with a reason instead of overflowing the working-day arithmetic.
+TRIP_DATE_RANGE = (date(2000, 1, 1), date(2100, 12, 31))
+
+
+def _trip_in_range(day: date | None) -> bool:
+    return day is None or TRIP_DATE_RANGE[0] <= day <= TRIP_DATE_RANGE[1]
+
+
 def _trip_date(value: Any) -> date | None:
     if value in (None, ""):
         return None
@@ -413,6 +422,13 @@ def sppd_eligibility(
         start, end = _trip_date(trip.get("start_date")), _trip_date(trip.get("end_date"))
     except ValueError:
         return Eligibility(False, "Tanggal perjalanan dinas tidak dapat dibaca.")
+    if not (_trip_in_range(start) and _trip_in_range(end)):
+        first, last = TRIP_DATE_RANGE
+        return Eligibility(
+            False,
+            f"Tanggal perjalanan dinas di luar rentang yang wajar ({first.year}-{last.year}); "
+            "periksa kembali laporan penyelesaian Litmas.",
+        )
     if start and end and end < start:
         return Eligibility(
             False, "Tanggal selesai perjalanan dinas lebih awal dari tanggal berangkat."
@@ -433,6 +449,8 @@ def accountability_due(trip_end: date | datetime, working_days: int | None = Non
     A trip ending Friday is therefore due the following Friday at 23:59:59 when no holiday
     intervenes. A datetime ``trip_end`` counts by its WIB date.
     """
+    if not _trip_in_range(_trip_date(trip_end)):
+        raise ValueError(f"trip end {trip_end!r} outside {TRIP_DATE_RANGE[0]}..{TRIP_DATE_RANGE[1]}")
     if working_days is None:
         sp2lo_config = get_settings().config.get("sp2lo", {})
         working_days = int(sp2lo_config.get("sppd_accountability_working_days", 5))

@@ -44,12 +44,38 @@ def register_request(
     received_at: datetime | None = None,
     dag_id: str | None = None,
     run_id: str | None = None,
+    submission_key: str | None = None,
 ) -> LitmasCase:
     """Record a Litmas request and give it a case number; the deadline clock starts at receipt.
 
     ``values`` are the typed fields of the intake form (or the DAG's Params). A letter typed by
     staff carries its own receipt time (``diterima_pada``, WIB).
+
+    ``submission_key`` is the intake form's key for one filled-in page: a repeated or concurrent
+    post of the same submission returns the case it already registered (found by the key, or
+    after losing the race on its unique constraint), so one request never gets two clocks.
     """
+    return _record_request(values, channel=channel, actor=actor, received_at=received_at, dag_id=dag_id,
+                           run_id=run_id, submission_key=submission_key)[0]
+
+
+def register_submission(values: Mapping[str, Any], *, submission_key: str, channel: str, actor: str) -> tuple[LitmasCase, bool]:
+    """:func:`register_request` for one intake submission, and whether this call registered it
+    (False: an earlier or concurrent post of the same submission did, and its case is returned),
+    so that only the post that created the case starts its run."""
+    return _record_request(values, channel=channel, actor=actor, submission_key=submission_key)
+
+
+def _record_request(
+    values: Mapping[str, Any],
+    *,
+    channel: str,
+    actor: str,
+    received_at: datetime | None = None,
+    dag_id: str | None = None,
+    run_id: str | None = None,
+    submission_key: str | None = None,
+) -> tuple[LitmasCase, bool]:
     if values.get("diterima_pada"):
         received = datetime.fromisoformat(str(values["diterima_pada"]))
         received = received.replace(tzinfo=WIB) if received.tzinfo is None else received
@@ -58,6 +84,8 @@ def register_request(
     category = str(values["kategori"])
     sp2lo.suggest_section(category)  # rejects an unknown category before anything is stored
     for attempt in range(5):
+        if submission_key is not None and (existing := case_for_submission(submission_key)) is not None:
+            return existing, False
         try:
             with session_scope() as session:
                 case = LitmasCase(
@@ -65,6 +93,7 @@ def register_request(
                     dag_id=dag_id,
                     run_id=run_id,
                     channel=channel,
+                    submission_key=submission_key,
                     letter_number=str(values["nomor_surat"]),
                     letter_date=str(values["tanggal_surat"]),
                     requester_agency=f"{values.get('nama_instansi') or ''}".strip() or str(values.get("instansi")),
@@ -86,11 +115,20 @@ def register_request(
                     dag_id=dag_id, run_id=run_id, channel=channel, client=case.client_name,
                     category=category, litmas_type=case.litmas_type, received_at=received.isoformat(),
                 )
-                return case
+                return case, True
         except IntegrityError:
+            # Another post of the same submission won the race: its case is the answer.
+            if submission_key is not None and (existing := case_for_submission(submission_key)) is not None:
+                return existing, False
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")
+
+
+def case_for_submission(submission_key: str) -> LitmasCase | None:
+    """The case an intake submission already registered, if any."""
+    with session_scope() as session:
+        return session.scalar(select(LitmasCase).where(LitmasCase.submission_key == submission_key))
 
 
 def get_case(case_number: str) -> LitmasCase:
