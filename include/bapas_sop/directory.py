@@ -38,6 +38,9 @@ ROLE_TITLES: dict[str, str] = {
     "pokja3": "Pokja 3 Zona Integritas (Manajemen SDM)",
     "staff_tu": "Staf Tata Usaha",
     "ulp": "Tim Unit Layanan Pengaduan",
+    "kaur_tu": "Kepala Urusan Tata Usaha",
+    "petugas_apel": "Petugas Apel dan Disiplin",
+    "ppid": "Pejabat Pengelola Informasi dan Dokumentasi",
     "pegawai": "Pegawai",
 }
 ROLES: tuple[str, ...] = tuple(ROLE_TITLES)
@@ -46,7 +49,7 @@ ROLES: tuple[str, ...] = tuple(ROLE_TITLES)
 IMPLICIT_ROLE = "pegawai"
 
 #: Roles that at most one active person may hold at a time (the directory refuses two).
-SINGLE_HOLDER_ROLES: frozenset[str] = frozenset({"kabapas", "kasubsi_bka", "kasubsi_bkd", "ketua_humas"})
+SINGLE_HOLDER_ROLES: frozenset[str] = frozenset({"kabapas", "kasubsi_bka", "kasubsi_bkd", "ketua_humas", "kaur_tu"})
 
 #: Section keys (column ``seksi``) and their Indonesian names.
 SECTIONS: dict[str, str] = {
