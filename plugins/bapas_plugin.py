@@ -16,6 +16,7 @@ from bapas_sop.descriptor import nav_links
 
 _SHARED_VIEWS = [
     {"name": "Langkah formulir terbuka", "href": "/bapas/admin/permintaan", "destination": "nav", "category": "Bapas SOP"},
+    {"name": "Kinerja SOP", "href": "/bapas/admin/kinerja", "destination": "nav", "category": "Bapas SOP"},
     {"name": "Riwayat SOP", "href": "/bapas/admin/riwayat", "destination": "nav", "category": "Bapas SOP"},
     {"name": "Kotak masuk email (uji coba)", "href": "/bapas/admin/inbox", "destination": "nav", "category": "Bapas SOP"},
 ]

@@ -57,6 +57,39 @@ class HistorySection:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """One outcome figure of an SOP for a period, as the SOP performance view shows it.
+
+    An SOP's ``figures`` function is called as ``figures(start, end)`` (aware datetimes, the
+    period ``[start, end)``) and returns a list of these, read from the SOP's own tables.
+
+    :param label: what is counted, in Indonesian (``Litmas selesai tepat waktu``).
+    :param value: the figure as shown (``12 dari 14 (85,7 %)``).
+    :param rate: the figure as a fraction 0..1 where it is one (for charts and flags).
+    :param detail: a breakdown as rows of text (per section, per PK), optional.
+    """
+
+    label: str
+    value: str
+    rate: float | None = None
+    detail: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def share(cls, label: str, part: int, whole: int, detail: tuple[tuple[str, ...], ...] = ()) -> Figure:
+        """``part`` of ``whole`` with its rate: ``12 dari 14 (85,7%)``; ``-`` when ``whole`` is 0."""
+        if not whole:
+            return cls(label, "-", None, detail)
+        from bapas_sop.documents import percent_id
+
+        rate = part / whole
+        return cls(label, f"{part} dari {whole} ({percent_id(rate)})", rate, detail)
+
+    @classmethod
+    def count(cls, label: str, number: int, detail: tuple[tuple[str, ...], ...] = ()) -> Figure:
+        return cls(label, str(number), None, detail)
+
+
+@dataclass(frozen=True)
 class SopDescriptor:
     """One SOP as the shared core sees it.
 
@@ -69,8 +102,8 @@ class SopDescriptor:
         :class:`WebContext`, returns a FastAPI ``APIRouter`` mounted at the app's root.
     :param nav: links to the SOP's pages.
     :param history: its section of the history page, if it keeps a history.
-    :param figures: ``"module:function"`` giving the SOP's outcome figures (read by the SOP
-        performance view); None until the SOP offers them.
+    :param figures: ``"module:function"`` giving the SOP's outcome figures for a period as a list
+        of :class:`Figure` (read by the SOP performance view, ``/admin/kinerja``).
     """
 
     id: str
@@ -145,6 +178,7 @@ def nav_links() -> tuple[NavLink, ...]:
 
 
 __all__ = [
+    "Figure",
     "HistorySection",
     "NavLink",
     "SopDescriptor",

@@ -69,6 +69,13 @@ def number_id(value: float | int | None) -> str:
 
 
 @lru_cache(maxsize=4)
+def decimal_id(value: float | int | None, digits: int = 2) -> str:
+    """A score as Indonesians write it, rounded: ``87,65``; no value gives ``-``."""
+    if value is None:
+        return "-"
+    return number_id(round(float(value), digits))
+
+
 def _environment(directory: str) -> Environment:
     env = Environment(
         loader=SopTemplateLoader.for_directory(directory),
@@ -81,6 +88,7 @@ def _environment(directory: str) -> Environment:
     env.filters["datetime_id"] = format_datetime_id
     env.filters["percent_id"] = percent_id
     env.filters["number_id"] = number_id
+    env.filters["decimal_id"] = decimal_id
     return env
 
 
@@ -210,6 +218,7 @@ def png_data_uri(png: bytes) -> str:
 __all__ = [
     "DOCUMENT_TEMPLATES_DIR",
     "DocumentError",
+    "decimal_id",
     "allowed_file_roots",
     "document_environment",
     "html_to_pdf",

@@ -9,7 +9,7 @@ from bapas_sop.forms.spec import FormSpec
 _FORMS: dict[str, FormSpec] = {}
 
 # The shared forms; each SOP names its own in its descriptor (bapas_sop.descriptor).
-SHARED_FORM_MODULES = ("bapas_sop.forms.common",)
+SHARED_FORM_MODULES = ("bapas_sop.forms.common", "bapas_sop.kinerja.forms")
 
 
 def register(*specs: FormSpec) -> None:

@@ -212,3 +212,40 @@ class GoogleFormRejection(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("subject", "response_id", name="uq_google_form_rejection_response"),)
+
+
+class SkmInvitation(Base):
+    """One personal link to the satisfaction survey (SKM), sent when a service to someone ended.
+
+    ``key`` (service, subject and a keyed hash of the address) makes the invitation once per
+    person and service, whatever retries happen. Only a hash of the link's token is kept: the
+    database alone cannot answer for anyone. The address itself is not kept here (it is in the
+    email); nothing links an invitation to its answer (see :class:`SkmResponse`).
+    """
+
+    __tablename__ = "skm_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    service: Mapped[str] = mapped_column(String(50), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+
+
+class SkmResponse(Base):
+    """One anonymous answer to the SKM: the service, the quarter and the nine scores.
+
+    It carries no invitation id, no subject and only the day it came, so that the results
+    cannot be traced back to the person who answered.
+    """
+
+    __tablename__ = "skm_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service: Mapped[str] = mapped_column(String(50), index=True)
+    answered_on: Mapped[str] = mapped_column(String(10), index=True)  # YYYY-MM-DD in WIB
+    scores: Mapped[dict[str, Any]]
+    comment: Mapped[str | None] = mapped_column(Text)

@@ -231,9 +231,12 @@ def create_app(
 
     # --- admins -------------------------------------------------------------------------
 
+    from bapas_sop.kinerja import pages as kinerja_pages
     from bapas_sop.web import admin_pages
 
     app.include_router(admin_pages.router(admin), prefix="/admin")
+    # The performance view of every SOP (admin) and the public satisfaction survey.
+    app.include_router(kinerja_pages.router(admin))
     return app
 
 

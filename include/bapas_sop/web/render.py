@@ -11,6 +11,7 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from bapas_sop.templating import SopTemplateLoader
 from bapas_sop.settings import TEMPLATES_DIR, get_settings
+from bapas_sop.documents import decimal_id
 from bapas_sop.textid import format_date_id, format_datetime_id
 
 
@@ -32,6 +33,7 @@ def _environment(directory: str) -> Environment:
     )
     env.filters["datetime_id"] = format_datetime_id
     env.filters["date_id"] = format_date_id
+    env.filters["decimal_id"] = decimal_id
     return env
 
 

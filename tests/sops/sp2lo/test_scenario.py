@@ -71,7 +71,7 @@ def _register_other_case(pk_nip: str) -> str:
 
 
 @pytest.mark.timeout(RUN_TIMEOUT)
-def test_child_case_from_admin_params_runs_from_request_to_closed_case(sp2lo_dag, run_dag, smtp_server):
+def test_child_case_from_admin_params_runs_from_request_to_closed_case(sp2lo_dag, run_dag, smtp_server, web):
     other = _register_other_case(RINA)  # Rina already has one Litmas open
     seen: dict[str, Any] = {}
 
@@ -102,6 +102,7 @@ def test_child_case_from_admin_params_runs_from_request_to_closed_case(sp2lo_dag
         (EMAIL[PUTRI], f"[Perlu tindakan] Laporan penyelesaian Litmas {number}"): 1,
         (EMAIL[KASUBSI_BKA], f"[Perlu tindakan] Rekomendasi hasil Litmas {number}"): 1,
         (requester, f"Litmas {number} telah selesai"): 1,
+        (requester, "Bagaimana pelayanan kami? Survei kepuasan Penelitian Kemasyarakatan (Litmas)"): 1,
         (EMAIL[PUTRI], f"[Perlu tindakan] Pengajuan SPPD Litmas {number}"): 1,
         (EMAIL["keuangan"], f"[Perlu tindakan] Pencairan SPPD Litmas {number}"): 1,
         (EMAIL[PUTRI], f"[Perlu tindakan] Pertanggungjawaban perjalanan dinas Litmas {number}"): 1,
@@ -152,6 +153,22 @@ def test_child_case_from_admin_params_runs_from_request_to_closed_case(sp2lo_dag
     step_trail = Counter(e.action for e in audit_events(run_id=dagrun.run_id) if not e.subject.startswith("litmas/"))
     assert step_trail["requested"] == len(ALL_STEPS) and step_trail["answered"] == len(ALL_STEPS)
     assert [subject for subject, _to, _data in responder.answered][0].startswith("[Perlu tindakan] Disposisi")
+
+    # The requester rates the service on the survey page; the Kinerja page shows it and the case.
+    [invitation] = messages(maildir, subject="Survei kepuasan")
+    [survey_link] = [link for link in invitation.links if "/bapas/skm/" in link]
+    page = web.get(path_of(survey_link))
+    assert page.status_code == 200 and "Survei Kepuasan Masyarakat" in page.text
+    scores = {f"u{i}": "4" for i in range(1, 10)} | {"u3": "3", "komentar": "Cepat & ramah <b>sekali</b>"}
+    answered = web.post(path_of(survey_link), data={**scores, "_csrf": csrf(page.text)})
+    assert answered.status_code == 200 and "Terima kasih" in answered.text
+    assert "sudah diisi" in web.get(path_of(survey_link)).text  # one answer per link
+    kinerja = web.get("/bapas/admin/kinerja", headers={"x-test-admin": "yes"}).text
+    assert "Litmas selesai tepat waktu (per PK)" in kinerja and "1 dari 1 (100%)" in kinerja
+    assert "Putri Ayu Lestari" in kinerja
+    index = (8 * 4 + 3) / 9 * 25  # 97.22: grade A
+    assert f"{index:.2f}".replace(".", ",") in kinerja and "Sangat Baik" in kinerja
+    assert "Cepat &amp; ramah &lt;b&gt;sekali&lt;/b&gt;" in kinerja  # shown, escaped, without a name
 
 
 # --------------------------------------------------------------------------- b. revision loop

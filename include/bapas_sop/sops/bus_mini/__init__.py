@@ -12,5 +12,6 @@ SOP = SopDescriptor(
     summary="Video berita mingguan kegiatan kantor, diunggah ke YouTube setiap pekan.",
     dags=("bus_mini",),
     forms=("bapas_sop.sops.bus_mini.forms",),
+    figures="bapas_sop.sops.bus_mini.kinerja:figures",
     history=HistorySection("Bus Mini", "bapas_sop.sops.bus_mini.history:rows", "bus_mini/history.html"),
 )

@@ -13,5 +13,6 @@ SOP = SopDescriptor(
     summary="Kegiatan sosial bulanan bersama klien pemasyarakatan.",
     dags=("gaji_umr",),
     forms=("bapas_sop.sops.gaji_umr.forms",),
+    figures="bapas_sop.sops.gaji_umr.kinerja:figures",
     history=HistorySection("Gaji UMR", "bapas_sop.sops.gaji_umr.history:rows", "gaji_umr/history.html"),
 )

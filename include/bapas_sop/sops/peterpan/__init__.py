@@ -13,5 +13,6 @@ SOP = SopDescriptor(
     summary="Survei pegawai terbaik setiap triwulan, sertifikat dan bingkisan untuk pemenangnya.",
     dags=("peterpan",),
     forms=("bapas_sop.sops.peterpan.forms",),
+    figures="bapas_sop.sops.peterpan.kinerja:figures",
     history=HistorySection("Peterpan", "bapas_sop.sops.peterpan.history:rows", "peterpan/history.html"),
 )

@@ -15,6 +15,7 @@ SOP = SopDescriptor(
     dags=("sp2lo", "sp2lo_pemantauan", "sp2lo_ringkasan_harian", "sp2lo_laporan_bulanan"),
     forms=("bapas_sop.sops.sp2lo.forms",),
     router="bapas_sop.sops.sp2lo.pages:router",
+    figures="bapas_sop.sops.sp2lo.kinerja:figures",
     nav=(
         NavLink("Pemantauan Litmas (SP2LO)", "/admin/litmas", "semua Litmas berjalan, tahap, PK, batas waktu.",
                 airflow_menu=True),

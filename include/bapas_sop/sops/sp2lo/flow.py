@@ -12,6 +12,7 @@ from typing import Any
 from bapas_sop.directory import get_directory
 from bapas_sop.forms.registry import get_form
 from bapas_sop.forms.spec import FormSpec
+from bapas_sop.kinerja import survey
 from bapas_sop.mail.outbox import mailing
 from bapas_sop.sops.sp2lo import rules as sp2lo
 from bapas_sop.sops.sp2lo import service as sp2lo_service
@@ -121,6 +122,10 @@ def notify_requester_done(case_number: str) -> None:
             context={"name": case.requester_name or case.requester_agency, "case_number": case.case_number,
                      "facts": facts(case)},
         )
+        # The service to the requester ended: ask how it went (SKM, PermenPANRB 14/2017).
+        survey.invite(batch, service="sp2lo", service_title="Penelitian Kemasyarakatan (Litmas)",
+                      subject=case.case_number, to=case.requester_email,
+                      name=case.requester_name or case.requester_agency)
 
 
 def sppd_gate(case_number: str) -> dict[str, Any] | None:
