@@ -152,6 +152,13 @@ def test_quiz_scores_and_the_improvement():
     assert rules.quiz_chart(summary, "Uji").startswith(b"\x89PNG")
 
 
+def test_the_improvement_is_computed_before_rounding():
+    rows = [*({"stage": "sebelum", "answers": _answers(n)} for n in (2, 3, 2)),
+            *({"stage": "sesudah", "answers": _answers(n)} for n in (4, 5, 5))]
+    summary = rules.summarise_quiz(rows)
+    assert (summary.before_mean, summary.after_mean, summary.improvement, summary.relative) == (46.7, 93.3, 46.7, 100.0)
+
+
 def test_no_improvement_without_both_stages():
     summary = rules.summarise_quiz([{"stage": "sesudah", "answers": _answers(3)}])
     assert summary.before_mean is None and summary.improvement is None and summary.relative is None

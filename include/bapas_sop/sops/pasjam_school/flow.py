@@ -307,7 +307,7 @@ def _ask_school(pick: Mapping[str, Any], npsn: str, attempt: int, *, dag_id: str
         context={"facts": [*_school_facts(school), ["Periode", pick["term_label"]],
                            ["Kegiatan", "Penyuluhan hukum bagi siswa/siswi (sekitar 2 jam), dengan kuis singkat"]],
                  "npsn": npsn, "attempt": attempt},
-        policy=_policy(timedelta(days=4), {"bersedia": "tidak"}), dag_id=dag_id, run_id=run_id,
+        policy=_policy(timedelta(days=4), {"bersedia": False}), dag_id=dag_id, run_id=run_id,
     )
     return Next(key=opened.key, outbox=opened.outbox_keys)
 
@@ -327,7 +327,7 @@ def after_coordination(pick: Mapping[str, Any], outcome: Mapping[str, Any], *, d
     npsn = RequestKey.parse(key).subject
     answer = dict(outcome.get("answer") or {})
     status = (UNANSWERED if outcome.get("defaulted") or outcome.get("status") != "answered"
-              else WILLING if answer.get("bersedia") == "ya" else UNWILLING)
+              else WILLING if answer.get("bersedia") is True else UNWILLING)
     asked = _contact_requests(dag_id, run_id)
     with session_scope() as session:
         row = _insert_or_get(session, PasjamSchoolCoordination, {"run_id": run_id, "npsn": npsn}, {

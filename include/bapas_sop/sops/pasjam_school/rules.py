@@ -354,19 +354,23 @@ def summarise_quiz(answers: Iterable[Mapping[str, Any]], quiz: Sequence[Question
             by_stage[row["stage"]].append(dict(row.get("answers") or {}))
 
     def mean(rows: list[Mapping[str, Any]]) -> float | None:
-        return round(sum(quiz_score(r, quiz) for r in rows) / len(rows), 1) if rows else None
+        return sum(quiz_score(r, quiz) for r in rows) / len(rows) if rows else None
 
     def share(rows: list[Mapping[str, Any]], q: Question) -> float | None:
         return round(100.0 * sum(1 for r in rows if r.get(q.name) == q.correct) / len(rows), 1) if rows else None
 
     before, after = mean(by_stage[BEFORE]), mean(by_stage[AFTER])
-    improvement = None if before is None or after is None else round(after - before, 1)
-    relative = None if improvement is None or not before else round(100.0 * improvement / before, 1)
+    improvement = None if before is None or after is None else after - before
+    relative = None if improvement is None or not before else 100.0 * improvement / before
     return QuizSummary(
-        before_count=len(by_stage[BEFORE]), after_count=len(by_stage[AFTER]), before_mean=before, after_mean=after,
-        improvement=improvement, relative=relative,
+        before_count=len(by_stage[BEFORE]), after_count=len(by_stage[AFTER]), before_mean=_rounded(before),
+        after_mean=_rounded(after), improvement=_rounded(improvement), relative=_rounded(relative),
         per_question=tuple((q.name, share(by_stage[BEFORE], q), share(by_stage[AFTER], q)) for q in quiz),
     )
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def quiz_chart(summary: QuizSummary, title: str) -> bytes:
