@@ -148,3 +148,22 @@ def test_quiz_answers_are_kept_once_and_only_while_the_quiz_is_open(project):
     with session_scope() as session:
         session.scalars(select(PasjamSchoolVisit)).one().evaluated_at = utcnow()
     assert flow.quiz_is_open("kode-sesi-uji")[1] is False
+
+
+def test_the_public_quiz_page_refuses_unknown_codes_and_oversized_posts(web):
+    from bapas_sop.sops.pasjam_school.models import PasjamSchoolVisit
+    from bapas_sop.store.models import utcnow
+
+    unknown = web.get("/bapas/pasjam-school/kuis/tidak-ada-kode")
+    assert unknown.status_code == 404 and "Kuis tidak ditemukan" in unknown.text
+    assert web.get("/bapas/pasjam-school/kuis/" + "x" * 500).status_code == 422
+    with session_scope() as session:
+        session.add(PasjamSchoolVisit(term="2026-S2", run_id=RUN, quiz_code="kode-sesi-uji", letter_sent_at=utcnow()))
+    page = web.get("/bapas/pasjam-school/kuis/kode-sesi-uji")
+    assert page.status_code == 200 and 'name="_submission_key"' in page.text
+    assert 'name="nama"' not in page.text  # no student name is asked
+    huge = web.post("/bapas/pasjam-school/kuis/kode-sesi-uji", data={"tahap": "sebelum", "s1": "a" * 200_000})
+    assert huge.status_code == 422 and "paling banyak" in huge.text  # refused before anything is stored
+    from bapas_sop.sops.pasjam_school import flow
+
+    assert flow.quiz_rows("kode-sesi-uji") == []
