@@ -215,6 +215,17 @@ def test_a_term_with_a_school_that_declines_and_the_next_that_agrees(pasjam_dag,
     history = web.get("/bapas/admin/riwayat", headers=ADMIN)
     assert history.status_code == 200 and school["nama"] in history.text and "46,7 → 93,3" in history.text
 
+    # Airflow kept NPSNs, NIPs and counts: no contact's name, email or phone in the run's XComs.
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as airflow_session:
+        kept = " ".join(str(x.value) for x in airflow_session.query(XComModel).filter(XComModel.run_id == dagrun.run_id))
+    assert order[1] in kept
+    for private in ("Ibu Kesiswaan", "0812-3456-7890", *(register.loc[n, "kontak_email"] for n in order[:2]),
+                    *(register.loc[n, "kontak_nama"] for n in order[:2])):
+        assert private not in kept, private
+
     # The visit feeds the next ranking: the visited school's time-since-visit factor is now zero.
     ranked = flow.rank(register, {}, today).set_index("npsn")
     assert ranked.loc[order[1], "kontribusi_kunjungan"] == 0.0

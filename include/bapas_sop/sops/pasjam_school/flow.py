@@ -412,8 +412,9 @@ def schedule(pick: Mapping[str, Any], coordination: Mapping[str, Any], *, dag_id
         *_school_facts(school),
         ["Hari, tanggal", f"{format_date_id(day)}, pukul {jam} WIB"],
         ["Perkiraan jumlah siswa", str(students or "-")],
-        ["Narahubung sekolah", f"{contact_person or '-'}{f' ({contact_phone})' if contact_phone else ''}"],
     ]
+    # The contact person the school named is personal data: in the emails, not in what Airflow keeps.
+    mail_facts = [*facts, ["Narahubung sekolah", f"{contact_person or '-'}{f' ({contact_phone})' if contact_phone else ''}"]]
     letter = {
         "title": f"Pemberitahuan Jadwal Penyuluhan Hukum {school['nama']}", "number": number, "school": dict(school),
         "day_label": format_date_id(day), "jam": jam, "students": students, "contact_person": contact_person,
@@ -439,11 +440,11 @@ def schedule(pick: Mapping[str, Any], coordination: Mapping[str, Any], *, dag_id
     with mailing() as batch:
         batch.email(key=f"{dag_id}/{run_id}/jadwal/{npsn}", to=str(school["kontak_email"]), cc=[kasubsi.email],
                     template="pasjam_school/jadwal_sekolah", attachments=school_attachments,
-                    context={"name": str(school["kontak_nama"]), "school": str(school["nama"]), "facts": facts,
+                    context={"name": str(school["kontak_nama"]), "school": str(school["nama"]), "facts": mail_facts,
                              "number": number})
         batch.email(key=f"{dag_id}/{run_id}/jadwal_tim/{kasubsi.email}", to=kasubsi.email, cc=[kabapas.email],
                     template="pasjam_school/jadwal_tim", attachments=team_attachments,
-                    context={"name": kasubsi.name, "school": str(school["nama"]), "facts": facts,
+                    context={"name": kasubsi.name, "school": str(school["nama"]), "facts": mail_facts,
                              "quiz_url": quiz_url(code), "projector_url": projector_url(code)})
         visit = _visit(batch.session, run_id)
         if visit.letter_sent_at is None:
@@ -490,7 +491,7 @@ def open_feedback(payload: Mapping[str, Any], *, dag_id: str, run_id: str) -> Ne
         step=FEEDBACK_STEP, form_name="pasjam_school_umpan_balik",
         title=f"Umpan balik penyuluhan hukum Bapas Jambi di {school['nama']}",
         assignee={"name": str(school["kontak_nama"]), "email": str(school["kontak_email"])},
-        context={"facts": jadwal["facts"][:4], "npsn": jadwal["npsn"]},
+        context={"facts": jadwal["facts"], "npsn": jadwal["npsn"]},
         policy=_policy(timedelta(days=3), {}, escalate=False), dag_id=dag_id, run_id=run_id,
     )
     return Next(key=opened.key, outbox=opened.outbox_keys)
@@ -592,7 +593,7 @@ def report(pick: Mapping[str, Any], jadwal: Mapping[str, Any], *, dag_id: str, r
         batch.email(
             key=key, to=kabapas.email, cc=[kasubsi.email], template="pasjam_school/laporan",
             context={"name": kabapas.name, "school": str(school["nama"]), "term_label": pick["term_label"], "facts": [
-                *jadwal["facts"][:4], ["Siswa hadir", str(visit.students_present)],
+                *jadwal["facts"], ["Siswa hadir", str(visit.students_present)],
                 ["Nilai rata-rata kuis", f"{rules.number_id(summary.before_mean)} → {rules.number_id(summary.after_mean)}"],
             ]},
             attachments=lambda: {f"laporan-pasjam-school-{pick['term']}-{jadwal['npsn']}.pdf":
