@@ -75,16 +75,22 @@ def test_an_unanswered_observation_counts_no_incident_and_says_so(plan):
     assert flow.after_observation(slot, _expired(step.key), dag_id=DAG, run_id=RUN).result == done.result
 
 
-def test_no_school_agrees_the_loop_ends_and_the_schedule_is_skipped(plan):
+def _analysis(plan: dict) -> dict:
     from bapas_sop.sops.pasjam_school import flow
-    from bapas_sop.sops.pasjam_school.models import PasjamSchoolCoordination
 
     observations = []
     for slot in plan["slots"]:
         key = flow.open_observation(slot, dag_id=DAG, run_id=RUN).key
         outcome = _answer(key, {"tanggal_observasi": "2026-11-17", "insiden": "1"})
         observations.append(flow.after_observation(slot, outcome, dag_id=DAG, run_id=RUN).result)
-    analysis = flow.analyse(plan, observations, dag_id=DAG, run_id=RUN)
+    return flow.analyse(plan, observations, dag_id=DAG, run_id=RUN)
+
+
+def test_no_school_agrees_the_loop_ends_and_the_schedule_is_skipped(plan):
+    from bapas_sop.sops.pasjam_school import flow
+    from bapas_sop.sops.pasjam_school.models import PasjamSchoolCoordination
+
+    analysis = _analysis(plan)
     assert len(analysis["options"]) == 3 and analysis["top"] == analysis["order"][0]
     # The Kasubsi picks the last of the ranking: it is asked first, then the ranking.
     pick = flow.record_pick(plan, analysis, {"status": "answered", "answer": {"sekolah": analysis["order"][-1]}},
@@ -104,6 +110,33 @@ def test_no_school_agrees_the_loop_ends_and_the_schedule_is_skipped(plan):
         rows = session.scalars(select(PasjamSchoolCoordination).order_by(PasjamSchoolCoordination.attempt)).all()
     assert [r.status for r in rows] == ["tidak_bersedia", "tidak_dijawab", "tidak_bersedia"]
     assert flow.schedule(pick, step.result, dag_id=DAG, run_id=RUN) is None
+
+
+def test_a_visit_without_quiz_answers_or_feedback_still_gets_its_report(plan, smtp_server):
+    from bapas_sop.mail.devserver import read_inbox
+    from bapas_sop.sops.pasjam_school import flow
+
+    analysis = _analysis(plan)
+    pick = flow.record_pick(plan, analysis, {"status": "expired", "defaulted": True, "answer": {"sekolah": None}},
+                            dag_id=DAG, run_id=RUN)
+    assert pick["picked"] == analysis["top"]
+    step = flow.open_coordination(pick, dag_id=DAG, run_id=RUN)
+    outcome = _answer(step.key, {"bersedia": "ya", "tanggal_1": "2026-11-25", "jam": "09:00", "jumlah_siswa": "60",
+                                 "narahubung": "Pak Wakasek"})
+    done = flow.after_coordination(pick, outcome, dag_id=DAG, run_id=RUN, max_attempts=4)
+    assert done.result == {"npsn": analysis["top"], "status": "bersedia", "attempts": 1}
+    jadwal = flow.schedule(pick, done.result, dag_id=DAG, run_id=RUN)
+    assert jadwal["tanggal"] == "2026-11-25" and jadwal["day_starts"] == "2026-11-25T06:00:00+07:00"
+    assert flow.schedule(pick, done.result, dag_id=DAG, run_id=RUN) == jadwal  # a retry sends nothing new
+    feedback = flow.open_feedback({"schedule": jadwal, "session": {"status": "answered", "answer": {
+        "tim": ["198607212010122003"], "jumlah_siswa_hadir": 0, "materi": "SPPA"}}}, dag_id=DAG, run_id=RUN)
+    assert flow.after_feedback({}, _expired(feedback.key), dag_id=DAG, run_id=RUN).result == {"answered": False}
+    evaluation = flow.evaluate(jadwal, dag_id=DAG, run_id=RUN)
+    assert evaluation["before_count"] == 0 and evaluation["improvement"] is None
+    flow.report(pick, jadwal, dag_id=DAG, run_id=RUN)
+    subjects = [m.subject for m in read_inbox(smtp_server.maildir)]
+    assert sum("Jadwal penyuluhan hukum" in s for s in subjects) == 1
+    assert any(s.startswith("Laporan Pasjam School") for s in subjects)
 
 
 def test_a_yes_without_a_date_is_refused_and_keeps_what_was_typed(plan):
