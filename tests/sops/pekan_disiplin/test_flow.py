@@ -111,6 +111,14 @@ def test_the_most_disciplined_of_the_quarter(plan) -> None:
     assert not {RINA.nip, DEDI.nip, FAJAR.nip, AGUS.nip} & {r["nip"] for r in ranking}
     assert PUTRI.nip in {r["nip"] for r in teladan.most_disciplined("2026-Q4", limit=20)}
     assert teladan.most_disciplined("2026-Q3") == []
+    # Peterpan's ballots show them beside the candidates (and nothing for a quarter without records).
+    from bapas_sop.directory import get_directory
+    from bapas_sop.sops.peterpan.flow import most_disciplined_facts
+
+    [[label, names]] = most_disciplined_facts("2026-Q4", get_directory())
+    assert label == "Paling disiplin triwulan ini (Pekan Disiplin)" and len(names.split(", ")) == 5
+    assert FAJAR.name not in names
+    assert most_disciplined_facts("2026-Q3", get_directory()) == []
     assert teladan.quarter_bounds("2026-Q1")[1].isoformat() == "2026-03-31"
     with pytest.raises(ValueError, match="Triwulan"):
         teladan.quarter_bounds("2026-T5")
