@@ -37,7 +37,7 @@ from bapas_sop.sops.pekan_disiplin import rules as disiplin
 from bapas_sop.sops.pekan_disiplin.forms import APEL_DAYS, EXCUSE_FIELDS
 from bapas_sop.sops.pekan_disiplin.models import AttendanceDay, DisciplineWeek, ThresholdCrossing
 from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import utcnow
+from bapas_sop.store.models import FormRequest, utcnow
 from bapas_sop.textid import MONTHS, format_date_id
 
 log = logging.getLogger(__name__)
@@ -301,8 +301,6 @@ def settle_decision(key: str) -> dict[str, Any] | None:
     if outcome["status"] == "missing":
         raise LookupError(f"Permintaan formulir {key} tidak ditemukan.")
     with session_scope() as session:
-        from bapas_sop.store.models import FormRequest
-
         request = session.scalars(select(FormRequest).where(FormRequest.key == key)).one()
         ids = [int(i["value"]) for i in request.context.get("kejadian", [])]
         answered = outcome["status"] == "answered"
@@ -376,7 +374,7 @@ def accumulate(plan: Mapping[str, Any], *, dag_id: str, run_id: str) -> dict[str
                              dag_id=dag_id, run_id=run_id, nip=nip, threshold=key)
                 sent += 1
         row = week_record(session, plan["week"], dag_id=dag_id, run_id=run_id)
-        row.crossings = (row.crossings or 0) + sent if sent else (row.crossings or 0)
+        row.crossings = (row.crossings or 0) + sent
     return {"week": plan["week"], "ambang_baru": sent}
 
 
