@@ -130,3 +130,29 @@ def test_week_labels_across_months_and_years() -> None:
     assert week_label("2026-W48") == "pekan 48 (23–29 November 2026)"
     assert week_label("2026-W49") == "pekan 49 (30 November–6 Desember 2026)"
     assert week_label("2026-W53") == "pekan 53 (28 Desember 2026–3 Januari 2027)"
+
+
+def test_the_week_can_come_from_a_google_sheet(plan, smtp_server, monkeypatch) -> None:
+    """Production: the export pasted into the office's sheet, one tab per week, read with the real
+    client from the local fake of Google and checked like the file (the same bad row named)."""
+    import csv
+
+    from bapas_sop.mail.devserver import read_inbox
+    from bapas_sop.settings import get_settings
+    from bapas_sop.sops.pekan_disiplin import flow
+
+    from tests.support.fake_google import API_KEY, FakeGoogle, connection_json
+
+    sheet = "1AbsensiBapasJambi"
+    with (get_settings().data_dir / "absensi" / f"{WEEK}.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
+    monkeypatch.setitem(get_settings().config["pekan_disiplin"], "spreadsheet_absensi", sheet)
+    with FakeGoogle(api_keys=[API_KEY]) as fake:
+        fake.set_values(sheet, WEEK, rows)
+        monkeypatch.setenv("AIRFLOW_CONN_GOOGLE_DEFAULT", connection_json(
+            {"api_key": API_KEY, "endpoint": fake.url, "num_retries": 0}))
+        assert flow.check_export(plan, dag_id=DAG, run_id=RUN) == {"week": WEEK, "baris": 83, "baris_ditolak": 1}
+        assert flow.compute_week(plan, dag_id=DAG, run_id=RUN)["kejadian"] == 9
+        assert fake.requests[0].path == f"/v4/spreadsheets/{sheet}/values/'{WEEK}'"
+    [bad] = [m for m in read_inbox(smtp_server.maildir) if "Ekspor absensi" in m.subject]
+    assert f"Google Sheets {sheet}" in bad.html and "198103102007011005" in bad.html

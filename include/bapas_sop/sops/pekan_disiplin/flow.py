@@ -109,15 +109,32 @@ def export_path(week: str) -> Path:
 # --------------------------------------------------------------------------- 1. data
 
 
-def _read_export(plan: Mapping[str, Any]) -> tuple[Any, Path, list[Person]]:
-    path = export_path(plan["week"])
+def export_source(week: str) -> tuple[Any, str]:
+    """Where the week's attendance comes from: the office's Google Sheet when
+    ``[pekan_disiplin] spreadsheet_absensi`` names one (the week's tab, e.g. ``2026-W46``, read
+    through :class:`bapas_sop.google.sheets.SheetsReader` with the Google connection), else the
+    export file ``<data dir>/<folder_absensi>/<week>.csv``. Returns (source, its name)."""
+    sheet = str(section_config().get("spreadsheet_absensi") or "").strip()
+    if sheet:
+        from bapas_sop.google.sheets import SheetsReader
+
+        reader = SheetsReader.from_connection()
+        text = io.StringIO(reader.read_sheet_as_csv(sheet, f"'{week}'"))
+        text.name = reader.source_name(sheet, week)
+        return text, text.name
+    path = export_path(week)
     if not path.exists():
-        raise FileNotFoundError(f"Ekspor absensi {plan['week']} belum ada: simpan ekspor mesin sidik jari sebagai "
+        raise FileNotFoundError(f"Ekspor absensi {week} belum ada: simpan ekspor mesin sidik jari sebagai "
                                 f"{path} (kolom NIP, Tanggal, Scan Masuk, Scan Pulang), lalu jalankan ulang tugas ini.")
+    return path, path.name
+
+
+def _read_export(plan: Mapping[str, Any]) -> tuple[Any, str, list[Person]]:
+    source, name = export_source(plan["week"])
     employees = get_directory().active_employees()
-    result = disiplin.read_export(path, first=date.fromisoformat(plan["first"]), last=date.fromisoformat(plan["last"]),
+    result = disiplin.read_export(source, first=date.fromisoformat(plan["first"]), last=date.fromisoformat(plan["last"]),
                                   known_nips=[p.nip for p in employees])
-    return result, path, employees
+    return result, name, employees
 
 
 def check_export(plan: Mapping[str, Any], *, dag_id: str, run_id: str) -> dict[str, Any]:
@@ -125,16 +142,16 @@ def check_export(plan: Mapping[str, Any], *, dag_id: str, run_id: str) -> dict[s
     and listed to the Kaur TU (who keeps the machine), all at once, each with its spreadsheet
     row number; the rest is used. A missing export fails the task saying where it is expected
     (a retry finds it once it is there)."""
-    result, path, _ = _read_export(plan)
+    result, source, _ = _read_export(plan)
     with mailing() as batch:
         if result.errors:
             kaur = humantask.resolve_assignee("kaur_tu")[0]
             batch.email(key=f"{dag_id}/{run_id}/ekspor_bermasalah/{kaur.email}", to=kaur.email,
                         template="pekan_disiplin/ekspor_bermasalah",
-                        context={"name": kaur.name, "week_label": plan["label"], "source": path.name,
+                        context={"name": kaur.name, "week_label": plan["label"], "source": source,
                                  "errors": [str(e) for e in result.errors], "used": len(result.rows)})
         row = week_record(batch.session, plan["week"], dag_id=dag_id, run_id=run_id)
-        row.source, row.rows, row.bad_rows = path.name, len(result.rows), len(result.bad_rows)
+        row.source, row.rows, row.bad_rows = source[:500], len(result.rows), len(result.bad_rows)
     return {"week": plan["week"], "baris": len(result.rows), "baris_ditolak": len(result.bad_rows)}
 
 
