@@ -275,6 +275,16 @@ def _team(directory: Directory, role: str) -> list[Person]:
 # --------------------------------------------------------------------------- 2. ballots
 
 
+def most_disciplined_facts(quarter: str, directory: Directory) -> list[list[str]]:
+    """Pekan Disiplin's most disciplined employees of the quarter, shown on each ballot beside
+    the candidates (read through its seam module ``teladan``); nothing when no attendance was
+    recorded. The names go into the ballots' context in our database, never into the run's XCom."""
+    from bapas_sop.sops.pekan_disiplin import teladan
+
+    names = [p.name for r in teladan.most_disciplined(quarter) if (p := directory.find(r["nip"])) is not None]
+    return [["Paling disiplin triwulan ini (Pekan Disiplin)", ", ".join(names)]] if names else []
+
+
 def open_ballots(survey: Mapping[str, Any], *, dag_id: str, run_id: str) -> list[str]:
     """*Pengisian survey*: one personal ballot per voter, all emailed through one connection.
 
@@ -285,6 +295,7 @@ def open_ballots(survey: Mapping[str, Any], *, dag_id: str, run_id: str) -> list
     closes_at = datetime.fromisoformat(survey["closes_at"])
     policy = vote_policy(google=bool(survey.get("google_form")))
     google_links = _google_links(survey)
+    exemplary = most_disciplined_facts(survey["quarter"], directory)
     keys: list[str] = []
     with mailing() as batch:
         for nip in survey["voters"]:
@@ -299,7 +310,7 @@ def open_ballots(survey: Mapping[str, Any], *, dag_id: str, run_id: str) -> list
                 title=f"Survei Peterpan {survey['quarter_label']}: pilih pegawai terbaik",
                 assignee=f"nip:{nip}",
                 context={
-                    "facts": survey["facts"],
+                    "facts": [*survey["facts"], *exemplary],
                     "kandidat": peterpan.ballot_choices(survey["candidates"], nip),
                     "triwulan": survey["quarter"],
                 },
