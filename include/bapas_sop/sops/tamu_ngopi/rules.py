@@ -282,12 +282,6 @@ def round_due(item_due: date, opened: datetime, interval_days: int, *, hour: int
     return datetime.combine(later, time(hour, 0), tzinfo=WIB)
 
 
-def recipients_of(people: Iterable[Mapping[str, Any]], statuses: Iterable[str]) -> list[Mapping[str, Any]]:
-    """Participants whose RSVP is one of ``statuses``."""
-    wanted = set(statuses)
-    return [p for p in people if p.get("rsvp") in wanted]
-
-
 __all__ = [
     "ATTEND", "DECLINE", "DONE", "OPEN", "OVERDUE", "REPRESENTED",
     "AgendaEntry", "Deadlines", "Item", "Stakeholder",
