@@ -167,3 +167,22 @@ def test_an_unreported_item_is_reminded_escalated_after_its_due_date_and_asked_a
     with session_scope() as session:
         item = session.get(TamuNgopiActionItem, item_id)
         assert (item.status, item.reports, item.done_note) == ("selesai", 2, "Papan terpasang.")
+
+
+def test_the_admin_page_groups_items_by_where_they_stand_on_the_day(project) -> None:
+    from bapas_sop.sops.tamu_ngopi.pages import admin_page
+
+    _item(date(2026, 11, 10))
+    with session_scope() as session:
+        meeting = session.scalar(select(TamuNgopiMeeting))
+        session.add(TamuNgopiActionItem(meeting_id=meeting.id, month="2026-11", slot=2, title="Sosialisasi ke kelurahan",
+                                        owner_nip=people.DEDI.nip, owner_name=people.DEDI.name,
+                                        due_date=date(2026, 11, 30), status="terbuka", reports=0))
+    html = admin_page(datetime(2026, 11, 18, 9, 0, tzinfo=WIB)).body.decode()
+    overdue = html.split('id="terlambat"', 1)[1].split('id="terbuka"', 1)[0]
+    still_open = html.split('id="terbuka"', 1)[1].split('id="selesai"', 1)[0]
+    assert "Pasang papan alur layanan" in overdue and "lewat 8 hari" in overdue
+    assert "Sosialisasi ke kelurahan" in still_open and "Pasang papan" not in still_open
+    # On its due date an item is not late yet; the day after it is.
+    html = admin_page(datetime(2026, 11, 10, 15, 0, tzinfo=WIB)).body.decode()
+    assert "0 lewat tenggat" in html and "2 terbuka" in html
