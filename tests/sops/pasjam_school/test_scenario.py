@@ -208,6 +208,13 @@ def test_a_term_with_a_school_that_declines_and_the_next_that_agrees(pasjam_dag,
                      "Tambah contoh kasus media sosial", "Siswa antusias bertanya"):
         assert expected in text, expected
 
+    # The school's contact is asked to rate the service (SKM), once, with a personal survey link.
+    [survey_mail] = messages(maildir, subject="Survei kepuasan Pasjam School")
+    assert survey_mail.to == [school["kontak_email"]]
+    assert any("/bapas/skm/" in link for link in survey_mail.links)
+    kinerja = web.get("/bapas/admin/kinerja", headers=ADMIN).text
+    assert "Kunjungan sekolah terlaksana" in kinerja and "Siswa yang mengikuti penyuluhan" in kinerja
+
     # Admin page and history page show the ranking and the visit.
     assert web.get("/bapas/admin/pasjam-school").status_code == 401  # admins only
     admin = web.get("/bapas/admin/pasjam-school", headers=ADMIN)

@@ -14,6 +14,7 @@ SOP = SopDescriptor(
     summary="Penyuluhan hukum ke sekolah berisiko tinggi, tiap semester: observasi, skor risiko, koordinasi, evaluasi.",
     dags=("pasjam_school",),
     forms=("bapas_sop.sops.pasjam_school.forms",),
+    figures="bapas_sop.sops.pasjam_school.kinerja:figures",
     router="bapas_sop.sops.pasjam_school.pages:router",
     nav=(NavLink("Pasjam School", "/admin/pasjam-school", "peringkat risiko sekolah dan riwayat kunjungan."),),
     history=HistorySection("Pasjam School", "bapas_sop.sops.pasjam_school.history:rows", "pasjam_school/history.html"),

@@ -32,6 +32,7 @@ from bapas_sop.directory import get_directory
 from bapas_sop.documents import png_data_uri, render_pdf
 from bapas_sop.humantask import RequestKey
 from bapas_sop.invitation import CalendarEvent, invitation_attachment
+from bapas_sop.kinerja import survey
 from bapas_sop.mail.outbox import mailing
 from bapas_sop.policy import StepPolicy
 from bapas_sop.settings import get_settings
@@ -599,6 +600,10 @@ def report(pick: Mapping[str, Any], jadwal: Mapping[str, Any], *, dag_id: str, r
             attachments=lambda: {f"laporan-pasjam-school-{pick['term']}-{jadwal['npsn']}.pdf":
                                  render_pdf("pasjam_school/laporan", context)},
         )
+        # The visit for the school is done: its contact rates the service (SKM, PermenPANRB 14/2017).
+        survey.invite(batch, service="pasjam_school", service_title="Pasjam School (penyuluhan ke sekolah)",
+                      subject=f"{pick['term']} NPSN {jadwal['npsn']}", to=str(school["kontak_email"]),
+                      name=str(school["kontak_nama"]))
         visit = _visit(batch.session, run_id)
         if visit.reported_at is None:
             visit.reported_at = utcnow()

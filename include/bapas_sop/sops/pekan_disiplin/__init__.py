@@ -14,6 +14,7 @@ SOP = SopDescriptor(
     summary="Rekap kehadiran dan disiplin pegawai setiap pekan, keputusan atasan, dan akumulasi menurut PP 94/2021.",
     dags=("pekan_disiplin",),
     forms=("bapas_sop.sops.pekan_disiplin.forms",),
+    figures="bapas_sop.sops.pekan_disiplin.kinerja:figures",
     router="bapas_sop.sops.pekan_disiplin.pages:router",
     nav=(NavLink("Pekan Disiplin", "/admin/pekan-disiplin",
                  "kejadian kehadiran pekan ini, keputusan atasan, akumulasi setahun per pegawai."),),

@@ -14,6 +14,7 @@ SOP = SopDescriptor(
     summary="Forum opini bulanan bersama pegawai dan pemangku kepentingan, dengan tindak lanjut yang dipantau.",
     dags=("tamu_ngopi",),
     forms=("bapas_sop.sops.tamu_ngopi.forms",),
+    figures="bapas_sop.sops.tamu_ngopi.kinerja:figures",
     router="bapas_sop.sops.tamu_ngopi.pages:router",
     nav=(NavLink("Tamu Ngopi", "/admin/tamu-ngopi", "Tindak lanjut forum Tamu Ngopi (terbuka, terlambat, selesai) "
                  "dan riwayat forum."),),
