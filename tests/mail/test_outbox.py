@@ -372,12 +372,27 @@ def test_flush_only_given_keys(smtp: SmtpSettings, smtp_server: DevSmtp) -> None
     assert [r.status for r in _rows()] == ["queued", "sent", "queued"]
 
 
-def test_bad_recipient_is_refused_at_enqueue(project: Path) -> None:
-    with session_scope() as session, pytest.raises(ValueError):
-        enqueue(session, key="k", to="bukan-alamat", subject="s", html="h", text="t")
+def test_a_line_break_in_an_address_is_refused_at_enqueue(project: Path) -> None:
     with session_scope() as session, pytest.raises(ValueError):
         enqueue(session, key="k", to="a@b.example\r\nBcc: x@y.example", subject="s",
                 html="h", text="t")
+
+
+@pytest.mark.parametrize("address", ["bukan-alamat", "a,b@c.example", 'x"<evil@attacker.example>', "pémohon@contoh.example"])
+def test_an_address_smtp_cannot_carry_fails_for_good_whatever_door_it_came_through(project: Path, address: str) -> None:
+    """Enqueued directly by a flow (not through a form): kept, failed for good with the reason."""
+    with session_scope() as session:
+        message = enqueue(session, key="k", to=["ok@bapas.example", address], subject="s", html="h", text="t")
+        assert message.status == "failed"
+        assert "tidak dapat dikirim (permanen)" in message.last_error and repr(address) in message.last_error
+        assert "ok@bapas.example" not in message.last_error
+
+
+def test_several_good_recipients_are_queued(project: Path) -> None:
+    with session_scope() as session:
+        message = enqueue(session, key="k", to=["a@bapas.example", "Rina <b@bapas.example>"], cc="c@bapas.example",
+                          subject="s", html="h", text="t")
+        assert message.status == "queued"
 
 
 # --------------------------------------------------------------------------- connection
@@ -425,3 +440,22 @@ def test_smtp_settings_without_airflow(
     monkeypatch.delenv("AIRFLOW_CONN_DEV_MAIL")
     with pytest.raises(LookupError):
         smtp_settings()
+
+
+@pytest.mark.parametrize("sender", ["sop@bapas", "SOP Bapas <sop@bapas.example", "a,b@c.example", "pémohon@bapas.example"])
+def test_a_sender_no_server_would_take_is_named_and_the_email_stays_queued(project: Path, smtp_server: DevSmtp,
+                                                                           sender: str, monkeypatch) -> None:
+    from urllib.parse import quote
+
+    with pytest.raises(ValueError, match="Alamat pengirim"):
+        SmtpSettings.from_uri(f"smtp://127.0.0.1:{smtp_server.port}?from={quote(sender)}")
+    keys = _queue(1)
+    monkeypatch.setenv("AIRFLOW_CONN_BAPAS_SMTP", f"smtp://127.0.0.1:{smtp_server.port}?from={quote(sender)}")
+    result = flush(keys=keys)
+    assert result.sent == 0 and "Alamat pengirim" in (result.connection_error or "")
+    assert [r.status for r in _rows()] == ["queued"]
+
+
+def test_a_good_sender_with_a_name_is_taken(smtp_server: DevSmtp) -> None:
+    settings = SmtpSettings.from_uri(f"smtp://127.0.0.1:{smtp_server.port}?from=SOP%20Bapas%20%3Csop%40bapas.example%3E")
+    assert settings.sender == "SOP Bapas <sop@bapas.example>"

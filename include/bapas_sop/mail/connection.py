@@ -19,8 +19,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from email.utils import getaddresses
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from bapas_sop.email_address import unsendable_reason
 from bapas_sop.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,7 @@ class SmtpSettings:
             port_num = 465 if use_ssl else 587 if starttls else 25
         timeout = float(extras.get("timeout") or DEFAULT_TIMEOUT)
         sender = str(extras.get("from") or "").strip() or get_settings().mail_sender
+        _check_sender(sender)
         return cls(
             host=host,
             port=port_num,
@@ -194,3 +197,22 @@ def smtp_settings(conn_id: str | None = None) -> SmtpSettings:
             f"{_env_var_name(conn_id)}"
         )
     return settings
+
+
+def _check_sender(sender: str) -> None:
+    """Refuse a sender no server would take, naming it: a typo in the connection's ``from``
+    (``sop@bapas``, ``SOP Bapas <sop@bapas.example``) would otherwise fail every email with a
+    server's English reply. The emails stay queued (the outbox page shows this message) until
+    the connection is fixed."""
+    if not sender:
+        return  # the server's default, as before
+    if "\r" in sender or "\n" in sender:
+        raise ValueError("Alamat pengirim (from) pada koneksi SMTP berisi baris baru; perbaiki koneksi bapas_smtp.")
+    addresses = [addr for _name, addr in getaddresses([sender])]
+    bracketed = "<" in sender or ">" in sender
+    malformed = bracketed and (sender.count("<") != 1 or sender.count(">") != 1 or not sender.rstrip().endswith(">"))
+    if malformed or len(addresses) != 1 or not addresses[0] or unsendable_reason(addresses[0]):
+        raise ValueError(
+            f"Alamat pengirim (from) pada koneksi SMTP tidak valid: {sender!r}. "
+            "Tulis seperti 'SOP Bapas <sop@bapas.example>' di koneksi bapas_smtp atau BAPAS_MAIL_SENDER."
+        )

@@ -72,7 +72,12 @@ def message_id_for(key: str) -> str:
 
 
 def _address_header(value: AddressList | None) -> str | None:
-    """Join and check addresses; a CR/LF in an address would let it write its own headers."""
+    """Join addresses; a CR/LF in an address would let it write its own headers and is refused.
+
+    Any other bad address (``bukan-alamat``, ``a,b@c.example``) is kept: :func:`_unsendable`
+    fails its email for good with the reason, shown on the outbox page, the same whichever door
+    the address came in through (a form, a CSV table, a flow's own data).
+    """
     if value is None:
         return None
     items = [value] if isinstance(value, str) else list(value)
@@ -82,10 +87,6 @@ def _address_header(value: AddressList | None) -> str | None:
     for item in items:
         if "\r" in item or "\n" in item:
             raise ValueError(f"line break in email address: {item!r}")
-    parsed = getaddresses(items)
-    for (_name, addr), raw in zip(parsed, items, strict=False):
-        if "@" not in addr:
-            raise ValueError(f"not an email address: {raw!r}")
     return ", ".join(items)
 
 
@@ -177,7 +178,7 @@ def _insert_new(
         "created_at": utcnow(),
         "message_id": message_id_for(key),
     }
-    problem = _unsendable(values["to_addr"], values["cc_addr"])
+    problem = _unsendable(to, cc)
     if problem:
         # Kept (the announcement is recorded) but failed for good, loudly: retrying an address
         # SMTP cannot carry would keep it "queued" forever while the flow believes it sent.
@@ -191,8 +192,26 @@ def _insert_new(
     return message
 
 
-def _unsendable(*headers: str | None) -> str | None:
-    """Why these recipients can never be sent to (see :func:`bapas_sop.email_address.unsendable_reason`)."""
+def _unsendable(*headers: AddressList | None) -> str | None:
+    """Why these recipients can never be sent to (see :func:`bapas_sop.email_address.unsendable_reason`).
+
+    Each item of a header is judged whole (``a,b@c.example`` is one bad item, not two
+    recipients): an item that reads as no address or as several is refused.
+    """
+    problems = []
+    for value in headers:
+        items = [value] if isinstance(value, str) else list(value or ())
+        for item in (i.strip() for i in items if i and i.strip()):
+            addresses = [addr for _name, addr in getaddresses([item])]
+            if len(addresses) != 1 or not addresses[0]:
+                problems.append(f"{item!r}: bukan satu alamat email.")
+            elif unsendable_reason(addresses[0]):
+                problems.append(f"{item!r}: alamat email tidak valid.")
+    return f"alamat tidak dapat dikirim (permanen): {'; '.join(problems)}" if problems else None
+
+
+def _unsendable_stored(*headers: str | None) -> str | None:
+    """:func:`_unsendable` for a row already in the outbox, whose addresses are one joined header."""
     problems = [p for addr in _recipients(*headers) if (p := unsendable_reason(addr))]
     return f"alamat tidak dapat dikirim (permanen): {'; '.join(problems)}" if problems else None
 
@@ -620,7 +639,7 @@ def _send_batch(
     sent = failed = 0
     with session_scope() as records:
         for index, message in enumerate(messages):
-            problem = _unsendable(message.to_addr, message.cc_addr)
+            problem = _unsendable_stored(message.to_addr, message.cc_addr)
             if problem:  # a row queued before the check existed: fail it for good
                 _mark_undeliverable(message, problem)
                 failed += 1
