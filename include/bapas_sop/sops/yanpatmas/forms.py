@@ -13,7 +13,7 @@ from bapas_sop.forms.spec import Choice, Field, FormSpec, Kind
 from bapas_sop.sops.yanpatmas import rules
 
 PHONE_PATTERN = r"\+?[0-9][0-9 ()\-]{6,19}"
-TICKET_PATTERN = r"YP-\d{4}-\d{4,6}"
+TICKET_PATTERN = r"\s*[Yy][Pp]-\d{4}-\d{4,6}\s*"
 #: The earliest day a complaint typed in by ULP may have been received.
 RECEIVED_FLOOR = date(2020, 1, 1)
 
