@@ -99,3 +99,14 @@ def test_a_stored_complaint_without_a_run_is_found_by_the_monitor(smtp_server, c
     with time_machine.travel(clock + timedelta(minutes=10)):
         assert service.without_run() == [complaint.ticket]
     assert service.run_id_for(complaint.ticket) == f"aduan__{complaint.ticket}"
+
+
+def test_a_link_made_for_someone_else_is_refused(web, smtp_server):
+    from bapas_sop.forms.links import LinkClaims, sign_link
+    from bapas_sop.sops.yanpatmas import flow
+
+    _stored()
+    opened = flow.open_step("menerima_laporan", "yanpatmas_penerimaan", "ulp", dag_id=DAG, run_id=RUN)
+    foreign = sign_link(LinkClaims(opened.request_id, people.RINA.nip, 1))
+    page = web.get(f"/bapas/f/{foreign}")
+    assert page.status_code == 403 and "lima puluh ribu" not in page.text and COMPLAINANT["nama"] not in page.text

@@ -114,7 +114,7 @@ def test_complete_examined_proven_sanction(web, smtp_server, run_dag, yanpatmas_
 
     maildir = smtp_server.maildir
     [kanwil] = messages(maildir, to="kakanwil@kanwil-ditjenpas-jambi.example")
-    assert kanwil.attachments == [f"LHP-{ticket}.pdf"]
+    assert kanwil.attachments == [f"LHP-{ticket}.pdf"] and "Jl. Jend. Sudirman No. 2, Jambi" in kanwil.text
     [result] = messages(maildir, to=COMPLAINANT["email"], subject="Hasil penanganan")
     assert "terbukti" in result.text and not result.attachments
     assert people.KASUBSI_BKD.name not in result.text and people.KASUBSI_BKA.name not in result.text

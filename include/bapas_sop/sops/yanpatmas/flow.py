@@ -143,12 +143,20 @@ def open_step(step: str, form: str, assignee: str, *, dag_id: str, run_id: str) 
     return opened
 
 
-def answer_of(key: str) -> tuple[dict[str, Any] | None, str | None]:
-    """The typed answer of a step (None when it expired) and who answered."""
+def answer_of(key: str) -> tuple[dict[str, Any] | None, str]:
+    """The typed answer of a step (None when it expired unanswered) and who answered."""
     outcome = humantask.poll(key)
     if outcome["status"] == humantask.ANSWERED:
         return dict(outcome["answer"]), str(outcome.get("answered_by") or "")
-    return None, None
+    return None, "system"
+
+
+def answered(key: str) -> tuple[dict[str, Any], str]:
+    """The answer of a step that has no default: its waiting task fails before an unanswered one gets here."""
+    answer, by = answer_of(key)
+    if answer is None:
+        raise service.ComplaintError(f"Langkah {key} belum dijawab.")
+    return answer, by
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,13 +167,13 @@ def _tell_complainant(c: Complaint, purpose: str, subject: str, paragraphs: list
                       rows: list[list[str]] | None = None, first_answer: bool = False) -> None:
     """One plain-words email to the complainant (when they left an email); ``first_answer``
     stamps the first substantive answer once."""
-    email = service.identity_of(c)["email"] if c.has_email else None
+    who = service.identity_of(c)
+    email = who["email"] if c.has_email else None
     with mailing() as batch:
         if email:
-            who = service.identity_of(c)["nama"]
             batch.email(
                 key=f"{c.dag_id}/{c.run_id}/{purpose}", to=email, template="generic",
-                context={"subject": subject, "greeting": f"Yth. {who}," if who else "Yth. Bapak/Ibu Pelapor,",
+                context={"subject": subject, "greeting": f"Yth. {who['nama']}," if who["nama"] else "Yth. Bapak/Ibu Pelapor,",
                          "paragraphs": paragraphs, "facts": rows or [["Nomor tiket", c.ticket]],
                          "button_url": f"{get_settings().public_url}/yanpatmas/status", "button_label": "Cek status pengaduan",
                          "note": "Email ini bersifat rahasia dan hanya ditujukan kepada Anda sebagai pelapor."},
@@ -189,8 +197,7 @@ def receive(ticket: str, *, dag_id: str, run_id: str) -> dict[str, str]:
 def record_check(dag_id: str, run_id: str, key: str) -> str:
     """Step 2's answer: ``lengkap``, ``tidak_lengkap`` or ``di_luar_kewenangan``."""
     c = complaint_for_run(dag_id, run_id)
-    answer, by = answer_of(key)
-    assert answer is not None
+    answer, by = answered(key)
     decision = answer["keputusan"]
     now = utcnow()
     if decision == "lengkap":
@@ -242,16 +249,14 @@ def close_withdrawn(dag_id: str, run_id: str) -> None:
 
 def record_forwarding(dag_id: str, run_id: str, key: str) -> None:
     c = complaint_for_run(dag_id, run_id)
-    answer, by = answer_of(key)
-    assert answer is not None
+    answer, by = answered(key)
     service.update(c.ticket, by=by, action="yanpatmas_forwarded", stage=Stage.FORWARDED, summary=answer["ringkasan"])
 
 
 def record_analysis(dag_id: str, run_id: str, key: str) -> str:
     """Step 4's answer: ``pemeriksaan`` or ``tanpa_pemeriksaan``; the resolution deadline is set."""
     c = complaint_for_run(dag_id, run_id)
-    answer, by = answer_of(key)
-    assert answer is not None
+    answer, by = answered(key)
     examination = bool(answer["perlu_pemeriksaan"])
     due = rules.deadlines(rules.load_rules(), c.received_at, complete_at=c.complete_at, examination=examination)
     c = service.update(
@@ -279,8 +284,7 @@ def answer_without_examination(dag_id: str, run_id: str) -> None:
 
 def record_examination(dag_id: str, run_id: str, key: str) -> None:
     c = complaint_for_run(dag_id, run_id)
-    answer, by = answer_of(key)
-    assert answer is not None
+    answer, by = answered(key)
     service.update(c.ticket, by=by, action="yanpatmas_examined", examination=dict(answer), outcome=answer["kesimpulan"])
 
 
@@ -310,8 +314,7 @@ def report_context(c: Complaint) -> dict[str, Any]:
 
 def record_approval(dag_id: str, run_id: str, key: str) -> None:
     c = complaint_for_run(dag_id, run_id)
-    answer, by = answer_of(key)
-    assert answer is not None
+    answer, by = answered(key)
     service.update(c.ticket, by=by, action="yanpatmas_report_approved", report_approved_at=utcnow(),
                    result_text=answer.get("pesan_pelapor"))
 
@@ -334,7 +337,8 @@ def send_result(dag_id: str, run_id: str) -> str:
     with mailing() as batch:
         batch.email(
             key=f"{dag_id}/{run_id}/kanwil", to=str(cfg["kanwil_email"]), template="yanpatmas/kanwil",
-            context={"title": cfg.get("kanwil_jabatan", "Kepala Kantor Wilayah"), "ticket": c.ticket,
+            context={"title": cfg.get("kanwil_jabatan", "Kepala Kantor Wilayah"), "address": cfg.get("kanwil_alamat"),
+                     "ticket": c.ticket,
                      "outcome": rules.OUTCOMES.get(c.outcome or "", "-"), "kabapas": _person("kabapas").name},
             attachments={f"LHP-{c.ticket}.pdf": pdf},
         )
@@ -348,8 +352,7 @@ def send_result(dag_id: str, run_id: str) -> str:
 
 def record_sanction(dag_id: str, run_id: str, key: str) -> None:
     c = complaint_for_run(dag_id, run_id)
-    answer, by = answer_of(key)
-    assert answer is not None
+    answer, by = answered(key)
     service.update(c.ticket, by=by, action="yanpatmas_sanction", sanction_level=answer["tingkat"],
                    sanction_ref=f"{answer['jenis']} — {answer['nomor_keputusan']}", sanction_date=answer["tanggal_keputusan"])
 
