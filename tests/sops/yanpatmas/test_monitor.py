@@ -69,3 +69,23 @@ def test_the_monthly_report_counts_by_category_and_channel(smtp_server, clock):
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Kualitas pelayanan" in text and "Belum ditelaah" in text and done.ticket in text
     assert COMPLAINANT["nama"] not in text
+
+
+def test_the_monitor_starts_a_run_for_a_complaint_stored_without_one(smtp_server, clock):
+    """The page could not start the run (scheduler down): the hourly monitor asks for it, under the
+    run id the page uses and with the ticket as its only parameter; runs are never queued."""
+    import time_machine
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.sops.conftest import DAGS_FOLDER
+
+    complaint = _stored()
+    bag = DagBag(str(DAGS_FOLDER / "yanpatmas_pemantauan.py"))
+    monitor = bag.dags["yanpatmas_pemantauan"]
+    with time_machine.travel(clock + timedelta(minutes=10)):
+        found = monitor.get_task("pengaduan_belum_diproses").python_callable()
+    assert found == [{"conf": {"nomor_tiket": complaint.ticket}, "trigger_run_id": f"aduan__{complaint.ticket}"}]
+    trigger = monitor.get_task("mulai_run_yanpatmas")
+    assert trigger.partial_kwargs["trigger_dag_id"] == "yanpatmas" and trigger.partial_kwargs["skip_when_already_exists"]
+    dag = DagBag(str(DAGS_FOLDER / "yanpatmas.py")).dags["yanpatmas"]
+    assert dag.max_active_runs >= 1000 and list(dag.params) == ["nomor_tiket"]
