@@ -125,6 +125,9 @@ def test_complete_examined_proven_sanction(web, smtp_server, run_dag, yanpatmas_
     assert COMPLAINANT["nama"] not in page.text and "lima puluh ribu" not in page.text
     rated = web.post("/bapas/yanpatmas/status/nilai", data={"tiket": ticket, "kode": code, "nilai": "4", "situs_web": ""})
     assert "Terima kasih atas penilaian" in rated.text and _complaint(ticket).rating == 4
+    history = web.get("/bapas/admin/riwayat?sop=yanpatmas", headers=ADMIN)
+    assert ticket in history.text and "Terbukti; hukuman disiplin sedang" in history.text
+    assert COMPLAINANT["nama"] not in history.text and "lima puluh ribu" not in history.text
 
     output = capfd.readouterr()
     assert leaks(SECRETS, output.out + output.err) == []

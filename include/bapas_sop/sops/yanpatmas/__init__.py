@@ -8,7 +8,7 @@ human step), ``monitor`` (reminders, escalations, monthly report), ``forms``, ``
 (public complaint and status pages, ULP's intake, the admin list).
 """
 
-from bapas_sop.descriptor import NavLink, SopDescriptor
+from bapas_sop.descriptor import HistorySection, NavLink, SopDescriptor
 
 SOP = SopDescriptor(
     id="yanpatmas",
@@ -27,4 +27,5 @@ SOP = SopDescriptor(
         NavLink("Catat pengaduan masuk (ULP)", "/yanpatmas/pengaduan-masuk",
                 "ULP mencatat pengaduan dari WhatsApp, telepon, kotak, email atau SP4N-LAPOR!."),
     ),
+    history=HistorySection("Yanpatmas", "bapas_sop.sops.yanpatmas.history:rows", "yanpatmas/history.html"),
 )

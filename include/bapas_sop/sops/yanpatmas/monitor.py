@@ -122,7 +122,7 @@ def previous_month(moment: datetime) -> tuple[int, int]:
     return last.year, last.month
 
 
-def _on_time(c: Complaint) -> bool | None:
+def handled_on_time(c: Complaint) -> bool | None:
     """Met every deadline it had (None while open)."""
     if c.stage not in rules.FINAL_STAGES and c.result_sent_at is None:
         return None
@@ -138,7 +138,7 @@ def monthly_report(year: int, month: int) -> tuple[dict[str, Any], bytes]:
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=WIB)
     complaints = service.received_between(start, end)
     figures = rules.monthly_figures(
-        ({"ticket": c.ticket, "category": c.category, "channel": c.channel, "stage": c.stage, "on_time": _on_time(c)}
+        ({"ticket": c.ticket, "category": c.category, "channel": c.channel, "stage": c.stage, "on_time": handled_on_time(c)}
          for c in complaints), rules.categories())
     chart = _chart(figures["by_channel"]) if figures["total"] else None
     month_name = date(year, month, 1)
@@ -147,7 +147,7 @@ def monthly_report(year: int, month: int) -> tuple[dict[str, Any], bytes]:
         "chart": png_data_uri(chart) if chart else None,
         "rows": [{"ticket": c.ticket, "channel": rules.CHANNELS.get(c.channel, c.channel),
                   "category": rules.categories().get(c.category or "", "-"), "stage": c.stage.replace("_", " "),
-                  "on_time": _on_time(c)} for c in complaints],
+                  "on_time": handled_on_time(c)} for c in complaints],
     })
     return figures, pdf
 
