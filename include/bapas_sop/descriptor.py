@@ -102,6 +102,9 @@ class SopDescriptor:
         :class:`WebContext`, returns a FastAPI ``APIRouter`` mounted at the app's root.
     :param nav: links to the SOP's pages.
     :param history: its section of the history page, if it keeps a history.
+    :param confidential: its records are confidential (complaints): the shared admin pages
+        (open steps, audit trail, outbox) show its steps and emails without the names,
+        addresses or answers of people outside the directory; the SOP's own pages decide the rest.
     :param figures: ``"module:function"`` giving the SOP's outcome figures for a period as a list
         of :class:`Figure` (read by the SOP performance view, ``/admin/kinerja``).
     """
@@ -115,6 +118,7 @@ class SopDescriptor:
     nav: tuple[NavLink, ...] = ()
     history: HistorySection | None = None
     figures: str | None = None
+    confidential: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,11 @@ def get_sop(sop_id: str) -> SopDescriptor:
     raise KeyError(sop_id)
 
 
+def confidential_dags() -> frozenset[str]:
+    """The DAG ids of every SOP whose records are confidential."""
+    return frozenset(dag_id for d in discover() if d.confidential for dag_id in d.dags)
+
+
 def form_modules() -> tuple[str, ...]:
     """Every SOP's form modules."""
     return tuple(module for d in discover() for module in d.forms)
@@ -183,6 +192,7 @@ __all__ = [
     "NavLink",
     "SopDescriptor",
     "WebContext",
+    "confidential_dags",
     "discover",
     "form_modules",
     "get_sop",

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from bapas_sop.descriptor import confidential_dags
 from bapas_sop.settings import get_settings
 from bapas_sop.store.db import session_scope
 from bapas_sop.store.models import AuditEvent, FormRequest, utcnow
@@ -59,7 +60,8 @@ def router(admin: Callable[..., Any]) -> APIRouter:
             rows = session.scalars(
                 select(FormRequest).where(FormRequest.status == "open").order_by(FormRequest.due_at)
             ).all()
-        return render_page("admin_requests.html", title="Langkah formulir terbuka", rows=rows, now=utcnow())
+        return render_page("admin_requests.html", title="Langkah formulir terbuka", rows=rows, now=utcnow(),
+                           withheld=_withheld_request_ids(rows))
 
     @routes.get("/audit", response_class=HTMLResponse)
     def audit_trail(
@@ -70,7 +72,8 @@ def router(admin: Callable[..., Any]) -> APIRouter:
             if subjek:
                 stmt = stmt.where(AuditEvent.subject.contains(subjek))
             events = session.scalars(stmt).all()
-        return render_page("admin_audit.html", title="Jejak audit", events=events, subjek=subjek)
+            shown = [_audit_view(e) for e in events]
+        return render_page("admin_audit.html", title="Jejak audit", events=shown, subjek=subjek)
 
     @routes.get("/outbox", response_class=HTMLResponse)
     def outbox() -> Response:
@@ -158,6 +161,11 @@ def _outbox_page() -> Response:
         session.expunge_all()
     counts = [(label, counted.pop(status, 0)) for status, label in OUTBOX_STATUS_LABELS.items()]
     counts += sorted(counted.items())  # a status this page does not know yet is still counted
+    confidential = confidential_dags()
+    for message in (*failed, *stuck):
+        if _key_dag(message.key) in confidential:
+            message.to_addr, message.cc_addr = _mask_addresses(message.to_addr), _mask_addresses(message.cc_addr)
+            message.last_error = WITHHELD if message.last_error and "@" in message.last_error else message.last_error
     return render_page(
         "admin_outbox.html", title="Email keluar", counts=counts, failed=failed, stuck=stuck,
         last_tried=last_tried, stuck_attempts=OUTBOX_STUCK_ATTEMPTS, max_rows=OUTBOX_MAX_ROWS,
@@ -178,3 +186,51 @@ def _last_attempts(session: Any, keys: list[str]) -> dict[str, Any]:
         .group_by(AuditEvent.subject)
     ).all()
     return dict(rows)
+
+
+# --------------------------------------------------------------------------- confidential SOPs
+#
+# A confidential SOP (Yanpatmas: complaints) keeps names, contacts and answers of people outside
+# the directory in its own encrypted records. These shared pages, open to every Airflow login,
+# show its steps and emails by key and stage only; the trail itself keeps everything (the
+# project's database is where personal data belongs).
+
+WITHHELD = "(dirahasiakan)"
+
+
+def _key_dag(key: str | None) -> str:
+    return (key or "").split("/", 1)[0]
+
+
+def _staff_emails() -> frozenset[str]:
+    from bapas_sop.directory import get_directory
+
+    return frozenset(p.email.lower() for p in get_directory().people)
+
+
+def _mask_addresses(header: str | None) -> str | None:
+    """Staff addresses stay (who was told is not secret); any other becomes ``(dirahasiakan)``."""
+    if not header:
+        return header
+    from email.utils import getaddresses
+
+    staff = _staff_emails()
+    return ", ".join(addr if addr.lower() in staff else WITHHELD for _name, addr in getaddresses([header]))
+
+
+def _withheld_request_ids(rows: Any) -> frozenset[int]:
+    """Open steps of a confidential SOP addressed to someone outside the directory."""
+    confidential = confidential_dags()
+    return frozenset(r.id for r in rows if r.dag_id in confidential and not r.assignee_nip)
+
+
+def _audit_view(event: AuditEvent) -> dict[str, Any]:
+    """An audit row as the page shows it: a confidential SOP's row keeps its action, subject and
+    the names of what it holds, not the values (an answer, an address)."""
+    confidential = event.dag_id in confidential_dags() or _key_dag(event.subject) in confidential_dags()
+    detail = dict(event.detail or {})
+    actor = event.actor
+    if confidential:
+        detail = {key: WITHHELD for key in detail}
+        actor = actor if actor.startswith("system") or actor.isdigit() else WITHHELD
+    return {"at": event.at, "actor": actor, "action": event.action, "subject": event.subject, "detail": detail}

@@ -125,6 +125,12 @@ def test_complete_examined_proven_sanction(web, smtp_server, run_dag, yanpatmas_
     assert COMPLAINANT["nama"] not in page.text and "lima puluh ribu" not in page.text
     rated = web.post("/bapas/yanpatmas/status/nilai", data={"tiket": ticket, "kode": code, "nilai": "4", "situs_web": ""})
     assert "Terima kasih atas penilaian" in rated.text and _complaint(ticket).rating == 4
+    # The satisfaction survey (SKM) reaches the complainant; the Kinerja page counts the complaint.
+    [survey_mail] = messages(maildir, to=COMPLAINANT["email"], subject="Survei kepuasan Pengaduan masyarakat")
+    assert any("/bapas/skm/" in link for link in survey_mail.links) and "lima puluh ribu" not in survey_mail.text
+    kinerja = web.get("/bapas/admin/kinerja", headers=ADMIN).text
+    assert "Pengaduan selesai dalam batas waktu" in kinerja and "1 dari 1 (100%)" in kinerja
+    assert COMPLAINANT["nama"] not in kinerja and "lima puluh ribu" not in kinerja
     history = web.get("/bapas/admin/riwayat?sop=yanpatmas", headers=ADMIN)
     assert ticket in history.text and "Terbukti; hukuman disiplin sedang" in history.text
     assert COMPLAINANT["nama"] not in history.text and "lima puluh ribu" not in history.text

@@ -16,6 +16,8 @@ SOP = SopDescriptor(
     summary="Layanan pengaduan masyarakat: dari pengaduan sampai sanksi atau rehabilitasi, rahasia sepanjang jalan.",
     dags=("yanpatmas", "yanpatmas_pemantauan", "yanpatmas_laporan_bulanan"),
     forms=("bapas_sop.sops.yanpatmas.forms",),
+    figures="bapas_sop.sops.yanpatmas.kinerja:figures",
+    confidential=True,
     router="bapas_sop.sops.yanpatmas.pages:router",
     nav=(
         NavLink("Pengaduan (Yanpatmas)", "/admin/yanpatmas", "pengaduan berjalan, tahap, sisa waktu, terlambat.",

@@ -24,6 +24,7 @@ from bapas_sop.calendar import add_working_days, end_of_day
 from bapas_sop.directory import get_directory
 from bapas_sop.documents import render_pdf
 from bapas_sop.humantask import OpenedRequest, request_key
+from bapas_sop.kinerja import survey
 from bapas_sop.mail.outbox import mailing
 from bapas_sop.policy import StepPolicy
 from bapas_sop.settings import get_settings
@@ -224,6 +225,7 @@ def close_out_of_scope(dag_id: str, run_id: str) -> None:
         f"{get_settings().office['name']}, sehingga pengaduan ini kami tutup.",
         f"Alasannya: {c.scope_reason}", f"Pengaduan dapat Anda sampaikan kepada: {c.referral}",
     ], first_answer=True)
+    _invite_to_survey(c)
 
 
 def record_supplement(dag_id: str, run_id: str, key: str) -> str:
@@ -382,4 +384,16 @@ def close(dag_id: str, run_id: str) -> None:
         "Penanganan pengaduan Anda sudah selesai dan catatannya kami tutup.",
         "Mohon nilai penanganan pengaduan ini melalui halaman status (nomor tiket dan kode pelacakan Anda).",
     ])
+    _invite_to_survey(c)
+
+
+def _invite_to_survey(c: Complaint) -> None:
+    """The service to the complainant ended: the anonymous satisfaction survey (SKM,
+    PermenPANRB 14/2017), when they left an email. Its results carry no ticket and no name."""
+    who = service.identity_of(c)
+    if not (c.has_email and who["email"]):
+        return
+    with mailing() as batch:
+        survey.invite(batch, service="yanpatmas", service_title="Pengaduan masyarakat (Yanpatmas)",
+                      subject=c.ticket, to=who["email"], name=who["nama"])
 
