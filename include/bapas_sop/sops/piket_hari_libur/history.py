@@ -19,7 +19,7 @@ def _names() -> dict[str, str]:
 
 
 def rows(limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
-    """One row per person who stood (or handed over) holiday duty: their duties, newest first."""
+    """One row per person who stood (or handed over) holiday duty: their latest ``limit`` duties, newest first."""
     from bapas_sop.sops.piket_hari_libur.models import PiketDuty, PiketHandover, PiketRoster
 
     names = _names()
@@ -51,7 +51,7 @@ def rows(limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
         result.append({"nip": nip, "name": names.get(nip, nip), "duties": items[:limit],
                        "this_year": sum(1 for i in items if i["sort"].year == year and not i["status"].startswith("digantikan"))})
     result.sort(key=lambda r: r["name"])
-    return result[:limit]
+    return result  # one row per employee (the office's size bounds it); ``limit`` bounds each one's duties
 
 
 def month_view(month: str | None = None) -> dict[str, Any]:
