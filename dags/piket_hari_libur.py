@@ -122,4 +122,4 @@ with DAG(
         doc_md="**Substitusi pelaksana**: petugas yang berhalangan menyebut penggantinya; pengganti mengonfirmasi "
                "atau menolak (penolakan kembali ke petugas, lalu ke Staf TU); setiap serah terima dicatat.",
     ).expand(officer=petugas)
-    pemberitahuan >> substitusi
+    petugas >> pemberitahuan >> substitusi

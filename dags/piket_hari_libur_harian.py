@@ -64,8 +64,10 @@ with DAG(
 
         return flow.open_day(day)
 
-    @task(task_id="batas_waktu_kehadiran", doc_md="Batas pengisian kehadiran hari itu (bapas.toml: batas_hadir).")
-    def batas_waktu_kehadiran(day: str) -> str:
+    @task.short_circuit(task_id="batas_waktu_kehadiran",
+                        doc_md="Batas pengisian kehadiran hari itu (bapas.toml: batas_hadir); pada hari tanpa "
+                               "petugas piket, pemeriksaan kehadiran dilewati.")
+    def batas_waktu_kehadiran(day: str) -> str | None:
         from bapas_sop.sops.piket_hari_libur import flow
 
         return flow.checkin_deadline(day)

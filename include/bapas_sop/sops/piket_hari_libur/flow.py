@@ -495,8 +495,13 @@ def open_day(today: str) -> int:
     return _email_team(date.fromisoformat(today), "tautan", "piket_hari_libur/tautan_hari_ini")
 
 
-def checkin_deadline(today: str) -> str:
-    return piket.checkin_deadline(date.fromisoformat(today), checkin_clock(), WIB).isoformat()
+def checkin_deadline(today: str) -> str | None:
+    """The check-in deadline of a duty day; None on a day nobody is on duty (nothing to check)."""
+    day = date.fromisoformat(today)
+    with session_scope() as session:
+        if not _approved_duties(session, day):
+            return None
+    return piket.checkin_deadline(day, checkin_clock(), WIB).isoformat()
 
 
 def escalate_missing_checkins(today: str) -> list[int]:
