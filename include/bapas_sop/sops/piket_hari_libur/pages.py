@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -23,6 +22,7 @@ from bapas_sop.calendar import now_wib
 from bapas_sop.descriptor import WebContext
 from bapas_sop.forms.links import csrf_ok, csrf_token
 from bapas_sop.forms.registry import get_form
+from bapas_sop.textid import format_date_id
 from bapas_sop.web.app import public_form_page, read_and_validate
 from bapas_sop.web.render import render_page
 
@@ -110,8 +110,8 @@ def _entry_page(token: str, kind: str, *, values: dict[str, Any] | None, errors:
     except flow.DutyError as exc:
         return _refused(exc)
     if not open_:
-        return _message("Catatan piket ditutup", f"Catatan untuk piket {day:%d-%m-%Y} belum dibuka atau sudah "
-                        "dilaporkan.", status_code=409, link=f"/bapas/piket/{token}")
+        return _message("Catatan piket ditutup", f"Catatan untuk piket {format_date_id(day)} belum dibuka atau "
+                        "sudah dilaporkan.", status_code=409, link=f"/bapas/piket/{token}")
     if values is None:
         values = {"diterima_pada": now_wib().strftime("%Y-%m-%dT%H:%M")} if kind == "litmas" else {}
     return public_form_page(get_form(ENTRY_FORMS[kind]), action=f"/piket/{token}/catat/{kind}", values=values,
