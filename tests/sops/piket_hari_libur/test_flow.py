@@ -185,3 +185,18 @@ def test_the_day_checkin_escalation_and_the_report(project, smtp_server) -> None
     text = pdf_text(attachments_of(smtp_server.maildir, mail)["laporan-piket-2026-12-05.pdf"])
     assert "Rudi Hartono" in text and "tidak mengisi kehadiran" in text
     assert len(inbox(smtp_server.maildir)) == 4  # two reminders, one escalation, one report
+
+
+def test_a_month_approved_again_replaces_the_earlier_roster(project, smtp_server) -> None:
+    from bapas_sop.sops.piket_hari_libur import flow
+    from bapas_sop.sops.piket_hari_libur.models import PiketRoster
+
+    approved_roster()
+    plan = flow.plan_month({"bulan": DECEMBER}, dag_id=DAG, run_id="manual__again")
+    flow.draft(plan, dag_id=DAG, run_id="manual__again")
+    flow.approve(plan, {"answer": {"keputusan": "setuju"}, "work": {"answer": {}}}, dag_id=DAG, run_id="manual__again")
+    with session_scope() as session:
+        statuses = {r.run_id: r.status for r in session.scalars(select(PiketRoster))}
+        assert statuses == {RUN: "diganti", "manual__again": "disetujui"}
+        # The day's team is the new roster's only: nobody is told twice.
+        assert len(flow._approved_duties(session, date(2026, 12, 5))) == 2

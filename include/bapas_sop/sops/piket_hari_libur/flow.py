@@ -208,6 +208,11 @@ def approve(plan: Mapping[str, Any], outcome: Mapping[str, Any], *, dag_id: str,
             roster.swaps = [[s.day.isoformat(), s.out, s.into] for s in swaps_from(answer)]
             roster.notes = [*(roster.notes or []), *refused]
             roster.reviewed_by, roster.rounds = work.get("answered_by"), outcome.get("rounds")
+            # A month drafted again (an admin's second run): the roster approved last is the one that holds.
+            for older in session.scalars(select(PiketRoster).where(PiketRoster.month == plan["month"],
+                                                                   PiketRoster.status == "disetujui",
+                                                                   PiketRoster.id != roster.id)):
+                older.status = "diganti"
             roster.approved_by, roster.approved_at, roster.status = outcome.get("answered_by"), utcnow(), "disetujui"
             slots: dict[str, int] = {}
             for d in duties:

@@ -24,7 +24,7 @@ class PiketRoster(Base):
     month: Mapped[str] = mapped_column(String(7), index=True)  # 2026-12
     dag_id: Mapped[str | None] = mapped_column(String(250))
     run_id: Mapped[str] = mapped_column(String(250), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="draf")  # draf | disetujui
+    status: Mapped[str] = mapped_column(String(20), default="draf")  # draf | disetujui | diganti (by a later approval)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     drafted: Mapped[list | None] = mapped_column(JSON)  # [[day, role, nip], ...] as the rotation gave it
     notes: Mapped[list | None] = mapped_column(JSON)
