@@ -89,7 +89,9 @@ def litmas_page(now: datetime | None = None) -> HTMLResponse:
 
 def start_litmas_run(web: WebContext, case_number: str) -> Any:
     """The SP2LO run of a registered case; its run id names the case, so a repeat is refused."""
-    return web.start_run("sp2lo", f"litmas__{case_number}", {"case_number": case_number})
+    from bapas_sop.sops.sp2lo.intake import run_for
+
+    return web.start_run(*run_for(case_number))
 
 
 def router(web: WebContext) -> APIRouter:
