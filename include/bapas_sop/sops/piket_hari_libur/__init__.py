@@ -17,6 +17,7 @@ SOP = SopDescriptor(
     summary="Jadwal piket hari libur yang adil, substitusi, kehadiran dan laporan petugas piket.",
     dags=("piket_hari_libur", "piket_hari_libur_harian"),
     forms=("bapas_sop.sops.piket_hari_libur.forms",),
+    figures="bapas_sop.sops.piket_hari_libur.kinerja:figures",
     router="bapas_sop.sops.piket_hari_libur.pages:router",
     nav=(NavLink("Jadwal piket hari libur", "/admin/piket",
                  "petugas piket per hari libur, substitusi, kehadiran dan catatan.", airflow_menu=True),),
