@@ -55,3 +55,25 @@ def test_cancellation_and_attachment_name():
 def test_impossible_spans_are_refused(start, end):
     with pytest.raises(ValueError):
         invitation_ics(CalendarEvent(uid="u", summary="s", start=start, end=end))
+
+
+def test_a_step_can_open_with_the_sops_own_invitation_one_email_with_its_calendar_entry(smtp_server):
+    """``humantask.InvitationEmail``: the step's first email is the SOP's invitation (with the
+    person's own link and the .ics), not a second email next to the generic one."""
+    from bapas_sop import humantask
+    from bapas_sop.mail.devserver import read_inbox
+    from bapas_sop.mail.outbox import mailing
+    from tests.support.people import KABAPAS
+
+    event = CalendarEvent(uid="uji/1", summary="Forum uji", start=date(2026, 12, 17))
+    opened = humantask.open_request(
+        key="uji/run1/rsvp", step="rsvp", form_name="skm", title="Konfirmasi kehadiran forum uji", assignee="kabapas",
+        dag_id="uji", run_id="run1",
+        invitation=humantask.InvitationEmail(template="generic", context={"subject": "[Perlu tindakan] Undangan forum uji"},
+                                             attachments=lambda: invitation_attachment(event, stamp=STAMP)),
+    )
+    with mailing() as batch:
+        batch.include(opened.outbox_keys)
+    [message] = read_inbox(smtp_server.maildir)
+    assert (message.to, message.subject) == ([KABAPAS.email], "[Perlu tindakan] Undangan forum uji")
+    assert message.attachments == [INVITATION_FILENAME]

@@ -13,7 +13,7 @@ are only *queued* here (the idempotent outbox); callers flush the outbox when it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -55,6 +55,23 @@ class Recipient:
     @classmethod
     def of(cls, person: Person) -> Recipient:
         return cls(name=person.name, email=person.email, nip=person.nip)
+
+
+@dataclass(frozen=True)
+class InvitationEmail:
+    """An SOP's own first email for a step, sent instead of the generic "[Perlu tindakan]" one
+    (one email, not two): an invitation to a forum with its calendar entry, say.
+
+    ``template`` gets the usual context of a step's email (``name``, ``title``, ``url`` of the
+    person's own link, ``due``, ``facts``) plus ``context``; its subject should still start with
+    "[Perlu tindakan]", as every email that asks for an answer does. ``attachments`` are built
+    only when the email is queued the first time. Reminders, escalations and hand-overs use the
+    shared templates.
+    """
+
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    attachments: Callable[[], Mapping[str, bytes]] | Mapping[str, bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -157,12 +174,14 @@ def open_request(
     now: datetime | None = None,
     directory: Directory | None = None,
     external_url: str | None = None,
+    invitation: InvitationEmail | None = None,
 ) -> OpenedRequest:
     """Create the request (or find the one a retry already made) and queue its invitation.
 
     ``external_url`` is for a step answered on another system (a Google Form's personal
     prefilled link): the invitation and reminders carry that link instead of our form page,
     and the answer is brought in with :func:`record_answer` by whoever reads that system.
+    ``invitation`` replaces the generic first email with the SOP's own (see :class:`InvitationEmail`).
     """
     get_form(form_name)  # fail early on a typo, before anyone is emailed
     now = now or utcnow()
@@ -216,7 +235,7 @@ def open_request(
                 session, actor="system", action="substituted", subject=key, dag_id=dag_id, run_id=run_id,
                 replaced=replaced.nip, stand_in=recipient.nip, reason="cuti",
             )
-        invite = _queue_invite(session, request, replaced=replaced)
+        invite = _queue_invite(session, request, replaced=replaced, invitation=invitation)
         return OpenedRequest(
             request_id=request.id,
             key=key,
@@ -252,13 +271,15 @@ def _facts(request: FormRequest) -> list[list[str]]:
     return [list(map(str, pair)) for pair in request.context.get("facts", [])]
 
 
-def email_assignee(session: Session, request: FormRequest, *, key: str, template: str, **extra: Any) -> str:
+def email_assignee(session: Session, request: FormRequest, *, key: str, template: str,
+                   attachments: Callable[[], Mapping[str, bytes]] | Mapping[str, bytes] | None = None, **extra: Any) -> str:
     """Queue an email to the request's current assignee with their own link and the step's facts."""
     enqueue_email(
         session,
         key=key,
         to=request.assignee_email,
         template=template,
+        attachments=attachments,
         context={
             "name": request.assignee_name,
             "title": request.title,
@@ -272,7 +293,14 @@ def email_assignee(session: Session, request: FormRequest, *, key: str, template
     return key
 
 
-def _queue_invite(session: Session, request: FormRequest, *, replaced: Person | None = None, handed_over_by: str | None = None) -> str:
+def _queue_invite(session: Session, request: FormRequest, *, replaced: Person | None = None,
+                  handed_over_by: str | None = None, invitation: InvitationEmail | None = None) -> str:
+    if invitation is not None:
+        return email_assignee(
+            session, request, key=_invite_key(request), template=invitation.template,
+            attachments=invitation.attachments, replaced_name=replaced.name if replaced else None,
+            **dict(invitation.context),
+        )
     return email_assignee(
         session, request, key=_invite_key(request), template="form_request",
         replaced_name=replaced.name if replaced else None, handed_over_by=handed_over_by,

@@ -104,12 +104,12 @@ def _meeting(session: Session, meeting_id: int) -> TamuNgopiMeeting:
 
 def _ask(*, step: str, form: str, title: str, assignee: Any, context: Mapping[str, Any], policy: StepPolicy,
          dag_id: str, run_id: str, due_at: datetime | None = None, prefill: Mapping[str, Any] | None = None,
-         round_no: int = 1) -> humantask.OpenedRequest:
+         round_no: int = 1, invitation: humantask.InvitationEmail | None = None) -> humantask.OpenedRequest:
     """Open one human step (or find it again on a retry); its invitation is queued."""
     return humantask.open_request(
         key=humantask.request_key(dag_id, run_id, step, round_no), step=step.split("/", 1)[0], form_name=form,
         title=title, assignee=assignee, context=context, prefill=prefill, policy=policy, due_at=due_at,
-        dag_id=dag_id, run_id=run_id,
+        dag_id=dag_id, run_id=run_id, invitation=invitation,
     )
 
 
@@ -361,13 +361,29 @@ def send_invitations(plan: Mapping[str, Any], agenda: Mapping[str, Any], *, dag_
         meeting = _meeting(session, plan["meeting_id"])
         facts, place = _forum_facts(meeting), meeting.place or ""
         points = "; ".join(a["title"] for a in meeting.agenda or [])
+    sender = get_settings().office.get("name", "Bapas")
+
+    def invitation(person: Any) -> humantask.InvitationEmail:
+        # One email per person: the invitation carries the calendar entry and their own RSVP link.
+        event = CalendarEvent(
+            uid=f"tamu-ngopi/{plan['month']}/{plan['meeting_id']}", summary=f"Tamu Ngopi {plan['month_label']}",
+            start=start, end=start + timedelta(hours=int(cfg["lama_jam"])), location=place,
+            description=f"Tatap Muka Sharing Opini. Agenda: {points}", attendees=(person.email,),
+        )
+        return humantask.InvitationEmail(
+            template="tamu_ngopi/undangan",
+            context={"month_label": plan["month_label"], "rsvp_due": format_datetime_id(agenda["rsvp_due"]),
+                     "sender": sender},
+            attachments=lambda: invitation_attachment(event),
+        )
+
     asked = [(person, _ask(step=f"{RSVP_STEP}/{slug(person.key)}", form=RSVP_FORM,
                            title=f"Konfirmasi kehadiran Tamu Ngopi {plan['month_label']}", assignee=person.assignee,
                            context={"facts": facts, "person_key": person.key},
                            policy=_closing_policy({"kehadiran": None}, remind=timedelta(hours=12)),
-                           due_at=datetime.fromisoformat(agenda["rsvp_due"]), dag_id=dag_id, run_id=run_id))
+                           due_at=datetime.fromisoformat(agenda["rsvp_due"]), dag_id=dag_id, run_id=run_id,
+                           invitation=invitation(person)))
              for person in people]
-    sender = get_settings().office.get("name", "Bapas")
     with mailing() as batch:
         meeting = _meeting(batch.session, plan["meeting_id"])
         for person, opened in asked:
@@ -378,17 +394,6 @@ def send_invitations(plan: Mapping[str, Any], agenda: Mapping[str, Any], *, dag_
                 batch.session.add(TamuNgopiParticipant(meeting_id=meeting.id, person_key=person.key, name=person.name,
                                                        email=person.email, kind=person.kind,
                                                        organisation=person.organisation or None))
-            event = CalendarEvent(
-                uid=f"tamu-ngopi/{plan['month']}/{meeting.id}", summary=f"Tamu Ngopi {plan['month_label']}",
-                start=start, end=start + timedelta(hours=int(cfg["lama_jam"])), location=place,
-                description=f"Tatap Muka Sharing Opini. Agenda: {points}", attendees=(person.email,),
-            )
-            batch.email(key=f"{dag_id}/{run_id}/undangan/{slug(person.key)}", to=person.email,
-                        template="tamu_ngopi/undangan",
-                        context={"name": person.name, "month_label": plan["month_label"], "facts": facts,
-                                 "url": opened.url, "rsvp_due": format_datetime_id(agenda["rsvp_due"]),
-                                 "sender": sender},
-                        attachments=lambda event=event: invitation_attachment(event))
         if meeting.invited_at is None:
             meeting.invited_at = utcnow()
             audit.record(batch.session, actor=ACTOR, action="tamu_ngopi_invited", subject=subject(plan["month"]),
