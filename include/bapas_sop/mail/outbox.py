@@ -46,7 +46,7 @@ from bapas_sop.email_address import unsendable_reason
 from bapas_sop.mail.connection import SmtpSettings, smtp_settings
 from bapas_sop.mail.render import render_email
 from bapas_sop.settings import TIMEZONE
-from bapas_sop.store.db import session_scope
+from bapas_sop.store.db import session_scope, upsert_dialect_insert
 from bapas_sop.store.models import OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -225,10 +225,7 @@ def _insert_once(session: Session, values: dict[str, Any]) -> OutboxMessage | No
     precedes a SAVEPOINT, so when the enqueue is the transaction's first write,
     ``RELEASE SAVEPOINT`` would commit the caller's transaction early.
     """
-    if session.get_bind().dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
+    insert = upsert_dialect_insert(session)
     statement = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=[OutboxMessage.key])
     # The new row comes back from RETURNING; nothing comes back when another process won.
     return session.scalars(statement.returning(OutboxMessage)).first()

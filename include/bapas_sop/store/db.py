@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bapas_sop.settings import get_settings
@@ -58,6 +59,32 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def upsert_dialect_insert(session: Session):
+    """``insert`` of the session's dialect, whose statements have ``on_conflict_do_nothing``
+    (SQLite and PostgreSQL, the project's two databases)."""
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    return insert
+
+
+def insert_or_get(session: Session, model: type[Any], where: Mapping[str, Any], values: Mapping[str, Any]) -> Any:
+    """The row of ``model`` matching ``where`` (a unique key), inserted with ``values`` when missing.
+
+    ``INSERT .. ON CONFLICT DO NOTHING`` then a read, not a SAVEPOINT around a plain INSERT (see
+    ``outbox._insert_once``): two tries of a task writing the same row at once, or a retry,
+    end up with the one row, and the caller's transaction is never committed early.
+    """
+    stmt = select(model).filter_by(**where)
+    row = session.scalars(stmt).first()
+    if row is not None:
+        return row
+    insert = upsert_dialect_insert(session)
+    statement = insert(model).values(**where, **values).on_conflict_do_nothing(index_elements=list(where))
+    return session.scalars(statement.returning(model)).first() or session.scalars(stmt).one()
 
 
 def migration_locations() -> list[Path]:

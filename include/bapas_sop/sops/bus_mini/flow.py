@@ -43,7 +43,7 @@ from bapas_sop.settings import get_settings
 from bapas_sop.sops.bus_mini import rules as bus_mini
 from bapas_sop.sops.bus_mini.models import BusMiniWeek, latest_weeks
 from bapas_sop.sops.bus_mini.rules import Week
-from bapas_sop.store.db import session_scope
+from bapas_sop.store.db import insert_or_get, session_scope
 from bapas_sop.store.models import utcnow
 from bapas_sop.textid import format_datetime_id
 
@@ -64,21 +64,10 @@ def subject(week: Week | str) -> str:
 def week_record(session: Session, plan: Mapping[str, Any], *, dag_id: str, run_id: str) -> BusMiniWeek:
     """The run's row, created on first use: every step of a run writes to the same row.
 
-    A missing row is added with ``INSERT .. ON CONFLICT (run_id) DO NOTHING`` (SQLite and
-    PostgreSQL) and read back, so two tries of a step at once still end up with the one row.
+    Two tries of a step at once still end up with the one row (:func:`~bapas_sop.store.db.insert_or_get`).
     """
-    existing = session.scalars(select(BusMiniWeek).where(BusMiniWeek.run_id == run_id)).first()
-    if existing is not None:
-        return existing
-    if session.get_bind().dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
-    session.execute(
-        insert(BusMiniWeek).values(week=str(plan["week"]), dag_id=dag_id, run_id=run_id, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=[BusMiniWeek.run_id])
-    )
-    return session.scalars(select(BusMiniWeek).where(BusMiniWeek.run_id == run_id)).one()
+    return insert_or_get(session, BusMiniWeek, {"run_id": run_id},
+                         {"week": str(plan["week"]), "dag_id": dag_id, "created_at": utcnow()})
 
 
 # --------------------------------------------------------------------------- the week

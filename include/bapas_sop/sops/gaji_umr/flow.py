@@ -38,7 +38,7 @@ from bapas_sop.mail.outbox import mailing
 from bapas_sop.policy import StepPolicy
 from bapas_sop.sops.gaji_umr import rules as gaji_umr
 from bapas_sop.sops.gaji_umr.models import GajiUmrClient, GajiUmrMonth
-from bapas_sop.store.db import session_scope
+from bapas_sop.store.db import insert_or_get, session_scope
 from bapas_sop.store.models import FormRequest, utcnow
 from bapas_sop.textid import format_date_id
 
@@ -72,26 +72,10 @@ def contact_policy() -> StepPolicy:
 # --------------------------------------------------------------------------- records
 
 
-def _insert_or_get(session: Session, model: type[Any], where: Mapping[str, Any], values: Mapping[str, Any]) -> Any:
-    """The row matching ``where`` (a unique key), inserted with ``values`` when missing.
-
-    ``INSERT .. ON CONFLICT DO NOTHING`` rather than a SAVEPOINT (see ``outbox._insert_once``):
-    two tasks writing the same row at once both end up with the one row.
-    """
-    stmt = select(model).filter_by(**where)
-    row = session.scalars(stmt).first()
-    if row is not None:
-        return row
-    if session.get_bind().dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
-    statement = insert(model).values(**where, **values).on_conflict_do_nothing(index_elements=list(where))
-    return session.scalars(statement.returning(model)).first() or session.scalars(stmt).one()
 
 
 def _run_record(session: Session, month: str, *, dag_id: str, run_id: str, section: str | None = None) -> GajiUmrMonth:
-    row = _insert_or_get(session, GajiUmrMonth, {"run_id": run_id},
+    row = insert_or_get(session, GajiUmrMonth, {"run_id": run_id},
                          {"month": month, "dag_id": dag_id, "section": section, "created_at": utcnow()})
     if section and row.section is None:
         row.section = section
@@ -100,7 +84,7 @@ def _run_record(session: Session, month: str, *, dag_id: str, run_id: str, secti
 
 def _client_record(session: Session, month: str, client_id: str, status: str, *, dag_id: str, run_id: str) -> GajiUmrClient:
     """The client's row for the month (created with ``status`` by this run when missing)."""
-    return _insert_or_get(session, GajiUmrClient, {"month": month, "client_id": client_id},
+    return insert_or_get(session, GajiUmrClient, {"month": month, "client_id": client_id},
                           {"status": status, "dag_id": dag_id, "run_id": run_id, "contact_defaulted": False,
                            "updated_at": utcnow()})
 

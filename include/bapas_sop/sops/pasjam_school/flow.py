@@ -45,7 +45,7 @@ from bapas_sop.sops.pasjam_school.models import (
     PasjamSchoolVisit,
 )
 from bapas_sop.sops.sp2lo.counts import juvenile_cases_by_district
-from bapas_sop.store.db import session_scope
+from bapas_sop.store.db import insert_or_get, session_scope
 from bapas_sop.store.models import FormRequest, utcnow
 from bapas_sop.textid import format_date_id
 
@@ -91,23 +91,10 @@ def _policy(due: timedelta, default_answer: Mapping[str, Any] | None, *, escalat
 # --------------------------------------------------------------------------- records
 
 
-def _insert_or_get(session: Session, model: type[Any], where: Mapping[str, Any], values: Mapping[str, Any]) -> Any:
-    """The row matching ``where`` (a unique key), inserted with ``values`` when missing (a
-    concurrent insert of the same key ends up with the one row: ``ON CONFLICT DO NOTHING``)."""
-    stmt = select(model).filter_by(**where)
-    row = session.scalars(stmt).first()
-    if row is not None:
-        return row
-    if session.get_bind().dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
-    statement = insert(model).values(**where, **values).on_conflict_do_nothing(index_elements=list(where))
-    return session.scalars(statement.returning(model)).first() or session.scalars(stmt).one()
 
 
 def _visit(session: Session, run_id: str, *, term: str | None = None, dag_id: str | None = None) -> PasjamSchoolVisit:
-    return _insert_or_get(session, PasjamSchoolVisit, {"run_id": run_id},
+    return insert_or_get(session, PasjamSchoolVisit, {"run_id": run_id},
                           {"term": term or "", "dag_id": dag_id, "created_at": utcnow()})
 
 
@@ -212,7 +199,7 @@ def after_observation(slot: Mapping[str, Any], outcome: Mapping[str, Any], *, da
     incidents = int(float(answer.get("insiden") or 0))
     actor = str(outcome.get("answered_by") or ACTOR)
     with session_scope() as session:
-        row = _insert_or_get(session, PasjamSchoolObservation, {"run_id": run_id, "npsn": slot["npsn"]}, {
+        row = insert_or_get(session, PasjamSchoolObservation, {"run_id": run_id, "npsn": slot["npsn"]}, {
             "observed_on": date.fromisoformat(answer["tanggal_observasi"]) if answer.get("tanggal_observasi") else None,
             "incidents": incidents, "kinds": list(answer.get("jenis_insiden") or []), "note": answer.get("catatan"),
             "observer": actor, "defaulted": defaulted, "created_at": utcnow(),
@@ -238,7 +225,7 @@ def analyse(plan: Mapping[str, Any], observations: Iterable[Mapping[str, Any]], 
         visit = _visit(session, run_id, term=plan["term"], dag_id=dag_id)
         if visit.ranked_at is None:
             for row in ranked.to_dict("records"):
-                _insert_or_get(session, PasjamSchoolRanking, {"run_id": run_id, "npsn": row["npsn"]}, {
+                insert_or_get(session, PasjamSchoolRanking, {"run_id": run_id, "npsn": row["npsn"]}, {
                     "rank": int(row["peringkat"]), "score": float(row["skor"]), "created_at": utcnow(),
                     "factors": {"insiden": int(row["insiden"]), "kasus_anak": int(row["kasus_anak"]),
                                 "jenjang": row["jenjang"], "bulan_sejak_kunjungan": row["bulan_sejak_kunjungan"]},
@@ -331,7 +318,7 @@ def after_coordination(pick: Mapping[str, Any], outcome: Mapping[str, Any], *, d
               else WILLING if answer.get("bersedia") is True else UNWILLING)
     asked = _contact_requests(dag_id, run_id)
     with session_scope() as session:
-        row = _insert_or_get(session, PasjamSchoolCoordination, {"run_id": run_id, "npsn": npsn}, {
+        row = insert_or_get(session, PasjamSchoolCoordination, {"run_id": run_id, "npsn": npsn}, {
             "attempt": len(asked), "status": status, "answered_at": utcnow(),
             "preferred_dates": [d for d in (answer.get("tanggal_1"), answer.get("tanggal_2")) if d] or None,
             "jam": (answer.get("jam") or "").replace(":", ".") or None,
@@ -550,7 +537,7 @@ def record_quiz(code: str, values: Mapping[str, Any], submission_key: str) -> tu
         existing = session.scalars(select(PasjamSchoolQuizAnswer).filter_by(submission_key=submission_key)).first()
         if existing is not None:
             return existing.score, False
-        row = _insert_or_get(session, PasjamSchoolQuizAnswer, {"submission_key": submission_key}, {
+        row = insert_or_get(session, PasjamSchoolQuizAnswer, {"submission_key": submission_key}, {
             "quiz_code": code, "stage": str(values["tahap"]), "answers": answers, "score": score, "created_at": utcnow()})
         return row.score, True
 

@@ -36,7 +36,7 @@ from bapas_sop.settings import get_settings
 from bapas_sop.sops.pekan_disiplin import rules as disiplin
 from bapas_sop.sops.pekan_disiplin.forms import APEL_DAYS, EXCUSE_FIELDS
 from bapas_sop.sops.pekan_disiplin.models import AttendanceDay, DisciplineWeek, ThresholdCrossing
-from bapas_sop.store.db import session_scope
+from bapas_sop.store.db import insert_or_get, session_scope
 from bapas_sop.store.models import FormRequest, utcnow
 from bapas_sop.textid import MONTHS, format_date_id
 
@@ -72,17 +72,9 @@ def week_label(week: str) -> str:
 
 
 def week_record(session: Session, week: str, *, dag_id: str, run_id: str) -> DisciplineWeek:
-    """The run's row, created on first use (``INSERT .. ON CONFLICT DO NOTHING``, then read)."""
-    existing = session.scalars(select(DisciplineWeek).where(DisciplineWeek.run_id == run_id)).first()
-    if existing is not None:
-        return existing
-    if session.get_bind().dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
-    session.execute(insert(DisciplineWeek).values(week=week, dag_id=dag_id, run_id=run_id, created_at=utcnow())
-                    .on_conflict_do_nothing(index_elements=[DisciplineWeek.run_id]))
-    return session.scalars(select(DisciplineWeek).where(DisciplineWeek.run_id == run_id)).one()
+    """The run's row, created on first use (:func:`~bapas_sop.store.db.insert_or_get`)."""
+    return insert_or_get(session, DisciplineWeek, {"run_id": run_id},
+                         {"week": week, "dag_id": dag_id, "created_at": utcnow()})
 
 
 # --------------------------------------------------------------------------- the week
