@@ -72,7 +72,8 @@ def router(admin: Callable[..., Any]) -> APIRouter:
             if subjek:
                 stmt = stmt.where(AuditEvent.subject.contains(subjek))
             events = session.scalars(stmt).all()
-            shown = [_audit_view(e) for e in events]
+            confidential = confidential_dags()
+            shown = [_audit_view(e, confidential) for e in events]
         return render_page("admin_audit.html", title="Jejak audit", events=shown, subjek=subjek)
 
     @routes.get("/outbox", response_class=HTMLResponse)
@@ -161,10 +162,10 @@ def _outbox_page() -> Response:
         session.expunge_all()
     counts = [(label, counted.pop(status, 0)) for status, label in OUTBOX_STATUS_LABELS.items()]
     counts += sorted(counted.items())  # a status this page does not know yet is still counted
-    confidential = confidential_dags()
+    confidential, staff = confidential_dags(), _staff_emails()
     for message in (*failed, *stuck):
         if _key_dag(message.key) in confidential:
-            message.to_addr, message.cc_addr = _mask_addresses(message.to_addr), _mask_addresses(message.cc_addr)
+            message.to_addr, message.cc_addr = _mask_addresses(message.to_addr, staff), _mask_addresses(message.cc_addr, staff)
             message.last_error = WITHHELD if message.last_error and "@" in message.last_error else message.last_error
     return render_page(
         "admin_outbox.html", title="Email keluar", counts=counts, failed=failed, stuck=stuck,
@@ -208,13 +209,12 @@ def _staff_emails() -> frozenset[str]:
     return frozenset(p.email.lower() for p in get_directory().people)
 
 
-def _mask_addresses(header: str | None) -> str | None:
+def _mask_addresses(header: str | None, staff: frozenset[str]) -> str | None:
     """Staff addresses stay (who was told is not secret); any other becomes ``(dirahasiakan)``."""
     if not header:
         return header
     from email.utils import getaddresses
 
-    staff = _staff_emails()
     return ", ".join(addr if addr.lower() in staff else WITHHELD for _name, addr in getaddresses([header]))
 
 
@@ -224,13 +224,12 @@ def _withheld_request_ids(rows: Any) -> frozenset[int]:
     return frozenset(r.id for r in rows if r.dag_id in confidential and not r.assignee_nip)
 
 
-def _audit_view(event: AuditEvent) -> dict[str, Any]:
-    """An audit row as the page shows it: a confidential SOP's row keeps its action, subject and
-    the names of what it holds, not the values (an answer, an address)."""
-    confidential = event.dag_id in confidential_dags() or _key_dag(event.subject) in confidential_dags()
+def _audit_view(event: AuditEvent, confidential: frozenset[str]) -> dict[str, Any]:
+    """An audit row as the page shows it: a row of a confidential SOP (``confidential``: its DAG
+    ids) keeps its action, subject and the names of what it holds, not the values."""
     detail = dict(event.detail or {})
     actor = event.actor
-    if confidential:
+    if event.dag_id in confidential or _key_dag(event.subject) in confidential:
         detail = {key: WITHHELD for key in detail}
         actor = actor if actor.startswith("system") or actor.isdigit() else WITHHELD
     return {"at": event.at, "actor": actor, "action": event.action, "subject": event.subject, "detail": detail}

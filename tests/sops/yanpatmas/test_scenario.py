@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import text, update
 
 from tests.sops.yanpatmas.airflow_view import leaks
 from tests.sops.yanpatmas.conftest import (

@@ -23,7 +23,6 @@ from bapas_sop.mail.outbox import mailing
 from bapas_sop.settings import get_settings
 from bapas_sop.sops.yanpatmas import rules, service
 from bapas_sop.sops.yanpatmas.models import Complaint
-from bapas_sop.sops.yanpatmas.rules import Stage
 from bapas_sop.store.models import utcnow
 from bapas_sop.textid import format_datetime_id
 

@@ -34,7 +34,6 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from bapas_sop.calendar import to_wib
 from bapas_sop.descriptor import WebContext
 from bapas_sop.forms.registry import get_form
-from bapas_sop.forms.spec import FormSpec
 from bapas_sop.settings import get_settings
 from bapas_sop.store.models import utcnow
 from bapas_sop.textid import format_datetime_id
