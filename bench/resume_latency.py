@@ -6,7 +6,7 @@ with a temporary DAGs folder: the project's DAG files (symlinked) plus two gener
 DAGs, never written to the project's ``dags/``:
 
 * ``bench_form_resume``: one ``human_step`` (FormRequestOperator + FormResponseSensor, which
-  starts in the triggerer and polls the store every 2 s, the project's default);
+  parks in ``awaiting_input`` and is resumed by the form page right after the answer);
 * ``bench_hitl_resume``: one ``ApprovalOperator`` (Airflow 3.3 HITL: ``awaiting_input``).
 
 It triggers N runs of each and waits until all 2N steps wait, then counts task instances by
@@ -145,7 +145,7 @@ def census(system: SystemStack) -> dict[str, Any]:
     return {
         "running_all": api.count_task_instances(state="running"),
         "deferred_all": api.count_task_instances(state="deferred"),
-        "form_deferred": api.count_task_instances(FORM_DAG, state="deferred"),
+        "form_awaiting": api.count_task_instances(FORM_DAG, state="awaiting_input"),
         "form_running": api.count_task_instances(FORM_DAG, state="running"),
         "hitl_awaiting": api.count_task_instances(HITL_DAG, state="awaiting_input"),
         "hitl_running": api.count_task_instances(HITL_DAG, state="running"),
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
             while True:
                 system.check_alive()
                 c = census(system)
-                if c["form_deferred"] == n and c["hitl_awaiting"] == n:
+                if c["form_awaiting"] == n and c["hitl_awaiting"] == n:
                     break
                 if time.monotonic() > deadline:
                     raise StackFailure(f"not all steps waiting after 900 s: {c}\n{system.log_tails()}")
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     pool = waiting["pool"]
     print()
     print(f"Resume latency, answer accepted -> task instance end_date (success); N = {n} each,")
-    print("LocalExecutor + SQLite, real scheduler and triggerer, one answer at a time; seconds.")
+    print("LocalExecutor + SQLite, real scheduler, one answer at a time; seconds.")
     print()
     print(f"{'':44} {'median':>7} {'p90':>7} {'worst':>7} {'best':>7} {'mean':>7}")
     print(f"{'form step (HTTP POST -> sensor end_date)':44} {summary([r['latency'] for r in form])}")
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(f"No worker slot held: {n} form steps and {n} HITL steps waiting at once "
           f"(all waiting {all_waiting:.0f} s after triggering):")
-    print(f"  form steps:   deferred {waiting['form_deferred']:>3}   running {waiting['form_running']}")
+    print(f"  form steps:   awaiting_input {waiting['form_awaiting']:>3}   running {waiting['form_running']}")
     print(f"  HITL steps:   awaiting_input {waiting['hitl_awaiting']:>3}   running {waiting['hitl_running']}")
     print(f"  all DAGs:     running {waiting['running_all']}, deferred {waiting['deferred_all']} "
           f"(the project's own DAGs wait too); default_pool running_slots {pool['running_slots']}, "

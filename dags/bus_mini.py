@@ -85,8 +85,6 @@ with DAG(
 
         laporan = FormResponseSensor.partial(
             task_id="tunggu_laporan",
-            start_from_trigger=False,  # mapped: the request key comes from the expansion
-            poll_interval=60.0,
             map_index_template="{{ task.request_subject }}",
             doc_md="Menunggu laporan kegiatan satu pegawai (NIP pada indeks).",
         ).expand(request_key=kirim_formulir_kegiatan(pekan))

@@ -101,8 +101,6 @@ with DAG(
         )
         suara = FormResponseSensor.partial(
             task_id="tunggu_suara",
-            start_from_trigger=False,  # mapped: the request key comes from the expansion
-            poll_interval=30.0,
             map_index_template="{{ task.request_subject }}",
             doc_md="Menunggu suara satu pemilih (NIP pada indeks). Tidak memilih sampai survei ditutup = abstain.",
         ).expand(request_key=kunci)

@@ -87,8 +87,6 @@ with DAG(
 
         usulan = FormResponseSensor.partial(
             task_id="tunggu_usulan",
-            start_from_trigger=False,  # mapped: the request key comes from the expansion
-            poll_interval=60.0,
             map_index_template="{{ task.request_subject }}",
             doc_md="Menunggu usulan topik satu orang (NIP, atau kode pemangku kepentingan, pada indeks).",
         ).expand(request_key=kirim_formulir_topik(rencana))
@@ -132,8 +130,6 @@ with DAG(
 
         konfirmasi = FormResponseSensor.partial(
             task_id="tunggu_konfirmasi",
-            start_from_trigger=False,
-            poll_interval=60.0,
             map_index_template="{{ task.request_subject }}",
             doc_md="Menunggu konfirmasi kehadiran satu undangan. Tidak menjawab sampai ditutup = belum menjawab.",
         ).expand(request_key=kirim_undangan(rencana, agenda))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from airflow.plugins_manager import AirflowPlugin
 
 from bapas_sop.airflow.timetables import FirstWorkingDayTimetable
-from bapas_sop.airflow.webapp import forms_app
+from bapas_sop.airflow.webapp import ReconcilerAtStartup, forms_app
 from bapas_sop.descriptor import nav_links
 
 _SHARED_VIEWS = [
@@ -26,6 +26,8 @@ class BapasSopPlugin(AirflowPlugin):
     name = "bapas_sop"
     timetables = [FirstWorkingDayTimetable]
     fastapi_apps = [{"app": forms_app, "url_prefix": "/bapas", "name": "Bapas SOP: formulir dan pemantauan"}]
+    # Human steps wait in awaiting_input; the API server resumes them (bapas_sop.airflow.resume).
+    fastapi_root_middlewares = [{"middleware": ReconcilerAtStartup, "name": "Bapas SOP: melanjutkan langkah yang terjawab"}]
     external_views = [
         *({"name": link.label, "href": f"/bapas{link.path}", "destination": "nav", "category": "Bapas SOP"}
           for link in nav_links() if link.airflow_menu),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bapas_sop import audit
@@ -28,8 +28,8 @@ from bapas_sop.forms.registry import get_form
 from bapas_sop.forms.spec import FormSpec, Validation
 from bapas_sop.mail.outbox import enqueue_email
 from bapas_sop.policy import StepPolicy
-from bapas_sop.store.db import session_scope
-from bapas_sop.store.models import FormRequest, FormResponse, LateAnswer, utcnow
+from bapas_sop.store.db import session_scope, upsert_dialect_insert
+from bapas_sop.store.models import FormRequest, FormResponse, LateAnswer, StepWake, utcnow
 from bapas_sop.textid import format_datetime_id
 
 OPEN = "open"
@@ -439,6 +439,7 @@ def _record(
         session, actor=actor, action="answered", subject=request.key,
         dag_id=request.dag_id, run_id=request.run_id, answer=dict(values), remote_addr=remote_addr, **audit_detail,
     )
+    _promise_wake(session, request)
     session.flush()
     session.refresh(request)
     return response
@@ -555,28 +556,6 @@ def poll(key: str, *, now: datetime | None = None) -> dict[str, Any]:
         return _outcome(request)
 
 
-def poll_many(keys: list[str] | tuple[str, ...], *, now: datetime | None = None) -> dict[str, dict[str, Any]]:
-    """:func:`poll` for many steps in one query (the triggerer's shared reader)."""
-    now = now or utcnow()
-    with session_scope() as session:
-        requests = {
-            r.key: r for r in session.scalars(
-                select(FormRequest).where(FormRequest.key.in_(keys))
-                .options(selectinload(FormRequest.responses))
-            )
-        }
-        outcomes = {}
-        for key in keys:
-            request = requests.get(key)
-            if request is None:
-                outcomes[key] = {"status": "missing", "key": key}
-                continue
-            if request.status == OPEN and now >= request.expires_at:
-                _expire(session, request, now)
-            outcomes[key] = _outcome(request)
-        return outcomes
-
-
 def _outcome(request: FormRequest) -> dict[str, Any]:
     outcome: dict[str, Any] = {"status": request.status, "key": request.key, "request_id": request.id}
     if request.status == ANSWERED and request.latest_response is not None:
@@ -590,6 +569,8 @@ def _outcome(request: FormRequest) -> dict[str, Any]:
         )
     elif request.status == EXPIRED:
         outcome["default_answer"] = request.context.get("_default_answer")
+    elif request.status == OPEN:
+        outcome["expires_at"] = request.expires_at.isoformat()
     return outcome
 
 
@@ -602,8 +583,122 @@ def _expire(session: Session, request: FormRequest, now: datetime) -> None:
             session, actor="system", action="expired", subject=request.key, dag_id=request.dag_id,
             run_id=request.run_id, default_applied=request.context.get("_default_answer") is not None,
         )
+        _promise_wake(session, request)
     session.flush()
     session.refresh(request)
+
+
+# --- the task that waits -------------------------------------------------------------------
+
+
+def _promise_wake(session: Session, request: FormRequest) -> None:
+    """In the transaction that settles ``request``: remember that its waiting task (if one is
+    parked on it) must be resumed. See :class:`~bapas_sop.store.models.StepWake`."""
+    waiting = session.scalar(select(FormRequest.waiting_task_id).where(FormRequest.id == request.id))
+    if waiting is None:
+        return  # no task parked yet: the sensor reads the outcome itself before it parks
+    insert = upsert_dialect_insert(session)
+    session.execute(
+        insert(StepWake).values(request_id=request.id, created_at=utcnow(), attempts=0)
+        .on_conflict_do_nothing(index_elements=["request_id"])
+    )
+
+
+def mark_waiting(key: str, task_id: str, map_index: int) -> dict[str, Any]:
+    """Record that task ``task_id[map_index]`` of the request's run parks on ``key``; return the
+    step's outcome *after* the mark, so that an answer that came meanwhile is not missed.
+
+    Ordering is what makes the two databases safe: an answer recorded before this mark is
+    seen in the outcome returned here (the task does not park); one recorded after it finds
+    the mark and leaves a :class:`StepWake` in its own transaction (the task is resumed).
+    """
+    with session_scope() as session:
+        session.execute(
+            update(FormRequest).where(FormRequest.key == key)
+            .values(waiting_task_id=task_id, waiting_map_index=map_index)
+        )
+    return poll(key)
+
+
+def release(key: str) -> None:
+    """The waiting task has taken the step's outcome: nothing is left to resume for ``key``."""
+    with session_scope() as session:
+        request_id = session.scalar(select(FormRequest.id).where(FormRequest.key == key))
+        if request_id is None:
+            return
+        session.execute(update(FormRequest).where(FormRequest.id == request_id)
+                        .values(waiting_task_id=None, waiting_map_index=None))
+        session.execute(delete(StepWake).where(StepWake.request_id == request_id))
+
+
+def waiting_key(dag_id: str, run_id: str, task_id: str, map_index: int) -> str | None:
+    """The request a task instance is parked on (the newest, for a loop), if any."""
+    with session_scope() as session:
+        return session.scalar(
+            select(FormRequest.key)
+            .where(FormRequest.dag_id == dag_id, FormRequest.run_id == run_id,
+                   FormRequest.waiting_task_id == task_id, FormRequest.waiting_map_index == map_index)
+            .order_by(FormRequest.id.desc()).limit(1)
+        )
+
+
+@dataclass(frozen=True)
+class Wake:
+    """A task instance to resume because its step settled: Airflow's coordinates and our key."""
+
+    request_id: int
+    key: str
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int
+    attempts: int
+
+
+def due_wakes(*, now: datetime | None = None, limit: int = 200) -> list[Wake]:
+    """The waiting tasks to resume now: steps settled since their task parked, after expiring
+    the open steps whose time is up (their default applies). Reads only what is due, through
+    indexes, however many steps wait."""
+    now = now or utcnow()
+    with session_scope() as session:
+        for request in session.scalars(
+            select(FormRequest).where(FormRequest.status == OPEN, FormRequest.expires_at <= now).limit(limit)
+        ).all():
+            _expire(session, request, now)
+    return _wakes(limit=limit)
+
+
+def wakes_of(request_id: int) -> list[Wake]:
+    """The wake of one request, if its task is to be resumed (right after its answer)."""
+    return _wakes(request_id=request_id)
+
+
+def _wakes(*, request_id: int | None = None, limit: int = 200) -> list[Wake]:
+    query = (
+        select(StepWake.request_id, StepWake.attempts, FormRequest.key, FormRequest.dag_id, FormRequest.run_id,
+               FormRequest.waiting_task_id, FormRequest.waiting_map_index)
+        .join(FormRequest, FormRequest.id == StepWake.request_id)
+        .order_by(StepWake.created_at).limit(limit)
+    )
+    if request_id is not None:
+        query = query.where(StepWake.request_id == request_id)
+    with session_scope() as session:
+        return [Wake(r.request_id, r.key, r.dag_id or "", r.run_id or "", r.waiting_task_id or "",
+                     -1 if r.waiting_map_index is None else r.waiting_map_index, r.attempts)
+                for r in session.execute(query).all()]
+
+
+def wake_done(request_id: int) -> None:
+    """The task of ``request_id`` was resumed, or has nothing left to resume (finished, cleared)."""
+    with session_scope() as session:
+        session.execute(delete(StepWake).where(StepWake.request_id == request_id))
+
+
+def wake_later(request_id: int) -> None:
+    """Keep the wake-up for another round: the task is on its way (resumed, or not parked yet)."""
+    with session_scope() as session:
+        session.execute(update(StepWake).where(StepWake.request_id == request_id)
+                        .values(attempts=StepWake.attempts + 1))
 
 
 # --- reminders and escalation ------------------------------------------------------------

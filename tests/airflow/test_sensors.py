@@ -1,81 +1,137 @@
-"""FormResponseSensor and the loop base: the backstop timeout holds, keys are read in one place."""
+"""FormResponseSensor: a waiting step parks in awaiting_input with its expiry as the timeout,
+is resumed with the request key only, and reads what happened from the store."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import pytest
-from airflow.sdk.bases.operator import TRIGGER_FAIL_REPR, TriggerFailureReason
-from airflow.sdk.exceptions import AirflowSensorTimeout, TaskDeferred
+from airflow.sdk.exceptions import AirflowFailException, TaskAwaitingInput
 
 from bapas_sop import humantask
-from bapas_sop.airflow.sensors import BACKSTOP, FormResponseSensor
+from bapas_sop.airflow.sensors import BACKSTOP, TIMEOUT_GRACE, FormResponseSensor
 from bapas_sop.humantask import RequestKey
 from bapas_sop.policy import StepPolicy
 
 RINA = "198607212010122003"
-KEY = "uji/manual__2026-01-05T01:00:00+00:00/foto"
+RUN = "manual__2026-01-05T01:00:00+00:00"
+KEY = f"uji/{RUN}/foto"
 
 
-def _open(key: str = KEY) -> humantask.OpenedRequest:
+@dataclass
+class _TaskInstance:
+    """What the sensor reads of its task instance: where it is parked."""
+
+    dag_id: str = "uji"
+    run_id: str = RUN
+    task_id: str = "foto.tunggu_jawaban"
+    map_index: int = -1
+
+
+CONTEXT = {"ti": _TaskInstance()}
+
+
+def _open(key: str = KEY, **policy: timedelta) -> humantask.OpenedRequest:
     return humantask.open_request(
         key=key, step="foto", form_name="peterpan_foto", title="Foto", assignee=f"nip:{RINA}",
-        policy=StepPolicy.from_config(), dag_id="uji", run_id="manual__2026-01-05T01:00:00+00:00",
+        policy=StepPolicy.from_config(**policy), dag_id="uji", run_id=RUN,
     )
 
 
-def test_a_sensor_started_from_the_trigger_carries_its_timeout_to_the_scheduler() -> None:
-    sensor = FormResponseSensor(task_id="tunggu_jawaban", request_key=KEY, timeout=120)
-
-    assert sensor.start_trigger_args.timeout == timedelta(seconds=120)
-    assert sensor.start_trigger_args.trigger_kwargs == {"request_key": KEY, "poll_interval": 0.5}
-    # The class attribute is every task's: one task's arguments must not leak into it.
-    assert FormResponseSensor.start_trigger_args.timeout is None
-    assert FormResponseSensor.start_trigger_args.trigger_kwargs == {}
+def _token(opened: humantask.OpenedRequest) -> str:
+    return opened.url.rsplit("/", 1)[-1]
 
 
 def test_the_default_backstop_is_sixty_days() -> None:
     sensor = FormResponseSensor(task_id="tunggu_jawaban", request_key=KEY)
 
     assert sensor.timeout == BACKSTOP.total_seconds() == timedelta(days=60).total_seconds()
-    assert sensor.start_trigger_args.timeout == BACKSTOP
 
 
-def test_a_sensor_that_defers_from_a_worker_defers_with_its_timeout(project, smtp_server) -> None:
-    _open()
-    sensor = FormResponseSensor(task_id="tunggu_jawaban", request_key=KEY, start_from_trigger=False, timeout=90)
+def test_an_open_step_parks_the_task_until_its_expiry_and_records_where_it_waits(project, smtp_server) -> None:
+    _open(expire_after=timedelta(days=2))
+    request = humantask.poll(KEY)
+    sensor = FormResponseSensor(task_id="tunggu_jawaban", request_key=KEY)
 
-    with pytest.raises(TaskDeferred) as deferred:
-        sensor.execute({})
+    with pytest.raises(TaskAwaitingInput) as parked:
+        sensor.execute(CONTEXT)
 
-    assert deferred.value.timeout == timedelta(seconds=90)
-    assert deferred.value.method_name == "execute_complete"
-    assert deferred.value.trigger.serialize() == (
-        "bapas_sop.airflow.triggers.FormResponseTrigger", {"request_key": KEY, "poll_interval": 0.5},
-    )
-
-
-def test_a_wait_past_the_backstop_fails_with_a_message_naming_the_step() -> None:
-    """What the scheduler does once ``trigger_timeout`` passed: resume the task to fail."""
-    sensor = FormResponseSensor(task_id="tunggu_jawaban", request_key=KEY, timeout=timedelta(days=60).total_seconds())
-
-    with pytest.raises(AirflowSensorTimeout) as failed:
-        sensor.resume_execution(TRIGGER_FAIL_REPR, {"error": TriggerFailureReason.TRIGGER_TIMEOUT}, {})
-
-    message = str(failed.value)
-    assert "tunggu_jawaban" in message and "60 hari" in message and KEY in message
-    assert "/bapas/admin/permintaan" in message
+    assert parked.value.method_name == "execute_complete"
+    assert parked.value.kwargs == {"request_key": KEY}
+    # Airflow's own timeout of the park is the step's expiry (plus a grace for our reconciler).
+    left = datetime.fromisoformat(request["expires_at"]) - datetime.now(timezone.utc) + TIMEOUT_GRACE
+    assert abs(parked.value.timeout - left) < timedelta(seconds=5)
+    # The request knows which task instance to resume.
+    assert humantask.waiting_key("uji", RUN, "foto.tunggu_jawaban", -1) == KEY
 
 
-def test_an_answered_step_returns_its_answer_without_deferring(project, smtp_server) -> None:
+def test_an_answer_to_a_parked_step_leaves_one_wake_up_and_the_resumed_task_takes_it(project, smtp_server) -> None:
     opened = _open()
-    assert humantask.submit(opened.url.rsplit("/", 1)[-1], {"tautan_foto": "https://drive.example/f.jpg"}).status == "saved"
-    sensor = FormResponseSensor(task_id="tunggu_jawaban", request_key=KEY, start_from_trigger=False)
+    sensor = FormResponseSensor(task_id="tunggu_jawaban", request_key=KEY)
+    with pytest.raises(TaskAwaitingInput):
+        sensor.execute(CONTEXT)
 
-    outcome = sensor.execute({})
+    assert humantask.submit(_token(opened), {"tautan_foto": "https://drive.example/f.jpg"}).status == "saved"
+    wakes = humantask.due_wakes()
+    assert [(w.key, w.task_id, w.map_index) for w in wakes] == [(KEY, "foto.tunggu_jawaban", -1)]
 
-    assert outcome["status"] == "answered" and outcome["answered_by"] == RINA
-    assert outcome["answer"]["tautan_foto"] == "https://drive.example/f.jpg"
+    # The resume event carries the key only; the answer comes from the store.
+    outcome = sensor.execute_complete(CONTEXT, {"key": KEY})
+
+    assert outcome["answer"]["tautan_foto"] == "https://drive.example/f.jpg" and outcome["answered_by"] == RINA
+    assert humantask.due_wakes() == []  # taken: a second resume has nothing to do
+    assert humantask.waiting_key("uji", RUN, "foto.tunggu_jawaban", -1) is None
+
+
+def test_an_answer_before_the_task_parks_is_returned_at_once_and_leaves_no_wake_up(project, smtp_server) -> None:
+    opened = _open()
+    assert humantask.submit(_token(opened), {"tautan_foto": "https://drive.example/f.jpg"}).status == "saved"
+
+    outcome = FormResponseSensor(task_id="tunggu_jawaban", request_key=KEY).execute(CONTEXT)
+
+    assert outcome["status"] == "answered" and outcome["answer"]["tautan_foto"] == "https://drive.example/f.jpg"
+    assert humantask.due_wakes() == []
+
+
+def test_airflows_timeout_resume_applies_the_default_of_an_expired_step(project, smtp_server) -> None:
+    import time_machine
+
+    humantask.open_request(
+        key=KEY, step="foto", form_name="peterpan_foto", title="Foto", assignee=f"nip:{RINA}", dag_id="uji", run_id=RUN,
+        policy=StepPolicy.from_config(expire_after=timedelta(hours=1), default_answer={"tautan_foto": None}),
+    )
+    sensor = FormResponseSensor(task_id="tunggu_jawaban", request_key=KEY)
+    with pytest.raises(TaskAwaitingInput):
+        sensor.execute(CONTEXT)
+
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=30)):
+        # The scheduler's sweep resumes a timed-out park with an error event and the park's kwargs.
+        outcome = sensor.execute_complete(CONTEXT, {"error": "timeout", "error_type": "timeout"}, request_key=KEY)
+
+    assert outcome["status"] == "expired" and outcome["defaulted"] is True
+
+
+def test_a_step_expired_without_default_fails_the_task_naming_the_step(project, smtp_server) -> None:
+    import time_machine
+
+    _open(expire_after=timedelta(hours=1))
+    sensor = FormResponseSensor(task_id="tunggu_jawaban", request_key=KEY)
+    with pytest.raises(TaskAwaitingInput):
+        sensor.execute(CONTEXT)
+
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=30)), pytest.raises(AirflowFailException) as failed:
+        sensor.execute_complete(CONTEXT, {"error": "timeout", "error_type": "timeout"})  # kwargs lost: found by task
+
+    assert KEY in str(failed.value)
+
+
+def test_a_resume_while_the_step_is_still_open_parks_again(project, smtp_server) -> None:
+    _open()
+    sensor = FormResponseSensor(task_id="tunggu_jawaban", request_key=KEY)
+
+    with pytest.raises(TaskAwaitingInput):
+        sensor.execute_complete(CONTEXT, {"key": KEY})
 
 
 @pytest.mark.parametrize(("key", "parts"), [

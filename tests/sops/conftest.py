@@ -6,7 +6,10 @@ database and mailbox (the function-scoped ``project`` and ``smtp_server`` fixtur
 cases, form requests and emails never leak from one scenario into the next.
 
 ``run_dag(dag, conf, answers)`` runs one DAG run to its end while a :class:`Responder`
-answers the form emails through the real form pages. Two guards keep a broken scenario
+answers the form emails through the real form pages. Waiting steps park in ``awaiting_input``:
+an answer on a form page resumes its task at once (the page shares this process's metadata
+database, as in the API server), and the API server's :class:`Reconciler` runs beside the run
+for the rest (expiries, answers brought in from Google Forms). Two guards keep a broken scenario
 from hanging: the responder expires every open step when it hits an error, and a watchdog
 does the same after ``WATCHDOG_SECONDS``; the waiting sensor then fails and ``dag.test()``
 returns, so the test fails with a message instead of hanging.
@@ -118,6 +121,7 @@ def run_dag(web, smtp_server, project: Path, airflow_db: None) -> RunDag:
     time, every open step is expired so that it fails. A responder error or a watchdog
     firing fails the test here, with the reason.
     """
+    from bapas_sop.airflow.resume import Reconciler
     from bapas_sop.settings import get_settings
 
     def run(dag: Any, conf: Mapping[str, Any], answers: Mapping[str, Answer], *,
@@ -129,7 +133,7 @@ def run_dag(web, smtp_server, project: Path, airflow_db: None) -> RunDag:
         params = {task.task_id: copy.deepcopy(task.params) for task in dag.tasks}
         dag_params = copy.deepcopy(dag.params)
         try:
-            with watchdog, Responder(web, smtp_server.maildir, dict(answers)) as responder:
+            with watchdog, Reconciler(interval=0.5), Responder(web, smtp_server.maildir, dict(answers)) as responder:
                 dagrun = dag.test(run_conf=dict(conf))
         finally:
             dag.params = dag_params

@@ -1,30 +1,31 @@
 """Sensors that release a DAG when a person has answered a form.
 
-Shaped after Airflow's own ``FileSensor``/``FileTrigger``: a small sensor, a hook that owns
-access to the store, an async trigger that polls it. The sensor starts *in the triggerer*
-(``start_from_trigger=True``): no worker slot is taken while a person thinks, and the task
-skips a worker start it does not need. This also sidesteps apache/airflow#72716 (a trigger
-that fires within seconds of a worker's deferral can get its task marked failed).
+A waiting human step costs nothing: the sensor parks its task in Airflow's ``awaiting_input``
+state (``TaskAwaitingInput``, Airflow 3.3) with no worker, no trigger and no triggerer, and the
+act that settles the step resumes it (:mod:`bapas_sop.airflow.resume`): the form page right
+after an answer, the API server's reconciler for an expiry or an answer brought in by a task.
+The park carries the step's expiry as its timeout, so Airflow's scheduler ends a wait that
+nothing else ends (``check_awaiting_input_timeouts``), and the sensor then applies the step's
+default answer or fails with a clear message.
 
 Airflow's graph is acyclic, so an SOP step that goes round ("return to the PK with notes",
 "a client declines: ask about the next one") is one :class:`FormLoopSensor` task that waits
-for one form request after another. Kept light at import (only ``airflow.sdk`` and the trigger):
-DAG files import these classes while being parsed; the store is imported when a task runs.
+for one form request after another, parking again for each. Kept light at import (only
+``airflow.sdk``): DAG files import these classes while being parsed; the store is imported
+when a task runs.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow.sdk import BaseSensorOperator
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
-from airflow.triggers.base import StartTriggerArgs
+from airflow.sdk.exceptions import AirflowFailException, TaskAwaitingInput
 
 from bapas_sop.airflow.hooks import HumanTaskHook
-from bapas_sop.airflow.triggers import FormResponseTrigger
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -32,14 +33,17 @@ if TYPE_CHECKING:
     from bapas_sop.humantask import RequestKey
     from bapas_sop.store.models import FormRequest
 
-#: The key template of a step's first round; rendered in the worker or, when the sensor starts
-#: from the trigger, by the triggerer with the task instance's own context.
+#: The key template of a step's first round, rendered with the task instance's own context.
 STEP_KEY_TEMPLATE = "{{{{ ti.dag_id }}}}/{{{{ ti.run_id }}}}/{step}"
 
-#: How long one wait may last at most. Every step has its own expiry, after which the store
-#: answers "expired" and the task goes on; this backstop only ends a wait that nothing else
-#: will end (the request was deleted, the store cannot be read).
+#: How long one wait may last at most. Every step has its own expiry, which is the park's
+#: timeout; this backstop only bounds a wait whose expiry cannot be read (the request was
+#: deleted, the store cannot be read).
 BACKSTOP = timedelta(days=60)
+
+#: Airflow's timeout of a park comes this long after the step's expiry: normally the
+#: reconciler expires the step and resumes the task first; the timeout is the safety net.
+TIMEOUT_GRACE = timedelta(minutes=1)
 
 
 class FormResponseSensor(BaseSensorOperator):
@@ -51,45 +55,27 @@ class FormResponseSensor(BaseSensorOperator):
     default answer is returned if it has one (``defaulted`` is then true); otherwise the task
     fails with a message saying who did not answer.
 
+    While the person has not answered, the task is parked in ``awaiting_input`` (what the
+    Airflow UI shows): it holds no worker and nothing polls it. It records itself on the request
+    (:func:`bapas_sop.humantask.mark_waiting`) so that whoever settles the step knows which
+    task to resume; being resumed, it reads the outcome from the project's database (the
+    resume event carries the request key only, never the answer).
+
     :param request_key: key of the form request to wait for (templated).
-    :param poll_interval: the longest time between two reads of the step (in the triggerer one
-        query reads every waiting step at once, so a short interval costs nothing per step).
-    :param start_from_trigger: start in the triggerer without a worker (default True).
-    :param timeout: the backstop of one wait, in seconds (default 60 days, :data:`BACKSTOP`);
-        past it the task fails with a message naming the request.
+    :param timeout: the backstop of one wait, in seconds (default 60 days, :data:`BACKSTOP`).
     """
 
     template_fields: Sequence[str] = ("request_key",)
     ui_color = "#fdf1d6"
-    start_trigger_args = StartTriggerArgs(
-        trigger_cls="bapas_sop.airflow.triggers.FormResponseTrigger",
-        trigger_kwargs={},
-        next_method="execute_complete",
-        next_kwargs=None,
-        timeout=None,
-    )
-    start_from_trigger = False
 
-    def __init__(
-        self,
-        *,
-        request_key: str,
-        poll_interval: float = 0.5,
-        start_from_trigger: bool = True,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, request_key: str, **kwargs: Any) -> None:
         kwargs.setdefault("timeout", BACKSTOP.total_seconds())
-        super().__init__(poke_interval=poll_interval, **kwargs)
+        super().__init__(**kwargs)
         self.request_key = request_key
-        self.poll_interval = poll_interval
-        self.start_from_trigger = start_from_trigger
-        if start_from_trigger:
-            # Replaced, not mutated: start_trigger_args is a class attribute shared by every task.
-            self.start_trigger_args = dataclasses.replace(
-                self.start_trigger_args,
-                trigger_kwargs={"request_key": request_key, "poll_interval": poll_interval},
-                timeout=timedelta(seconds=self.timeout),
-            )
+
+    @property
+    def hook(self) -> HumanTaskHook:
+        return HumanTaskHook()
 
     @property
     def request_subject(self) -> str | None:
@@ -103,36 +89,55 @@ class FormResponseSensor(BaseSensorOperator):
         return self.wait_for(context, self.request_key)
 
     def wait_for(self, context: Context, key: str) -> Any:
-        """The outcome of ``key`` now if it is settled; otherwise defer until it is, for at
-        most ``timeout`` seconds (the deferral carries it, so the scheduler enforces it)."""
-        outcome = HumanTaskHook().poll(key)
+        """The step's result now if it is settled; otherwise park until it is."""
+        from bapas_sop import humantask
+
+        outcome = humantask.poll(key)
         if outcome["status"] == "open":
-            self.defer(
-                trigger=FormResponseTrigger(request_key=key, poll_interval=self.poll_interval),
-                method_name="execute_complete",
-                timeout=timedelta(seconds=self.timeout),
+            ti = context["ti"]
+            # Mark first, then read again: an answer stored in between is seen here, one stored
+            # after the mark leaves a wake-up for this task (see humantask.mark_waiting).
+            outcome = humantask.mark_waiting(key, ti.task_id, ti.map_index if ti.map_index is not None else -1)
+        if outcome["status"] == "open":
+            self.log.info("Waiting for an answer to %s (parked, awaiting input)", key)
+            raise TaskAwaitingInput(
+                method_name="execute_complete", kwargs={"request_key": key}, timeout=self._park_timeout(outcome),
             )
-        return self.execute_complete(context, outcome)
+        humantask.release(key)
+        return self.settled(context, outcome)
 
-    def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None, **_: Any) -> Any:
-        return _checked(event)
+    def _park_timeout(self, outcome: Mapping[str, Any]) -> timedelta:
+        expires = outcome.get("expires_at")
+        backstop = timedelta(seconds=self.timeout)
+        if not expires:
+            return backstop
+        left = datetime.fromisoformat(expires) - datetime.now(timezone.utc) + TIMEOUT_GRACE
+        return max(min(left, backstop), TIMEOUT_GRACE)
 
-    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
-        try:
-            return super().resume_execution(next_method, next_kwargs, context)
-        except AirflowSensorTimeout as exc:
-            waited = timedelta(seconds=self.timeout)
-            raise AirflowSensorTimeout(
-                f"Tugas {self.task_id} sudah menunggu jawaban formulir lebih dari {_as_text(waited)} "
-                f"(batas pengaman) tanpa kabar dari penyimpanan ({self.request_key or 'permintaan terakhir'}): "
-                "periksa apakah permintaannya masih ada di /bapas/admin/permintaan, lalu jalankan ulang tugas ini."
-            ) from exc
+    def execute_complete(
+        self, context: Context, event: Mapping[str, Any] | None = None, request_key: str | None = None, **_: Any
+    ) -> Any:
+        """Resumed: by an answer or an expiry (the event names the request), or by Airflow's
+        timeout (an error event). Either way the project's database says what happened; a step
+        still open (a deadline moved, a spurious resume) is waited for again."""
+        from bapas_sop import humantask
 
+        key = (event or {}).get("key") or request_key
+        if not key:
+            ti = context["ti"]
+            key = humantask.waiting_key(ti.dag_id, ti.run_id, ti.task_id, ti.map_index if ti.map_index is not None else -1)
+        if not key:
+            raise AirflowFailException(
+                f"Tugas {self.task_id} dilanjutkan ({(event or {}).get('error', 'tanpa keterangan')}) tetapi "
+                "permintaan formulir yang ditunggunya tidak ditemukan; periksa /bapas/admin/permintaan."
+            )
+        if (event or {}).get("error_type") == "timeout":
+            self.log.info("Airflow's timeout of the wait for %s passed; reading the step", key)
+        return self.wait_for(context, str(key))
 
-def _as_text(span: timedelta) -> str:
-    if span.days and not span.seconds:
-        return f"{span.days} hari"
-    return f"{int(span.total_seconds())} detik"
+    def settled(self, context: Context, outcome: dict[str, Any]) -> Any:
+        """The task's result once the step is answered or expired."""
+        return _checked(outcome)
 
 
 def _checked(event: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -184,13 +189,11 @@ class FormLoopSensor(FormResponseSensor):
     between them and holds no worker.
 
     Where the loop stands is read from the answered request's key (:class:`RequestKey`) and
-    the store, never from ``defer(kwargs=...)``: ``dag.test()`` of Airflow 3.3 drops those
-    kwargs when it resumes a task (apache/airflow#69942). For the same reason a retried task
-    replays the loop from its first request: every request it opens again is found by key,
-    every email is sent once.
+    the store, never from the park's kwargs alone; a retried task replays the loop from its
+    first request: every request it opens again is found by key, every email is sent once.
 
     :param request_key: the first request when an upstream task opened it (templated); empty
-        when :meth:`first_step` opens it (then ``start_from_trigger`` must be False).
+        when :meth:`first_step` opens it.
     :param smtp_conn_id: the mail connection for the emails the loop sends.
     """
 
@@ -213,11 +216,11 @@ class FormLoopSensor(FormResponseSensor):
     def execute(self, context: Context) -> Any:
         return self.follow(context, self.first_step(context))
 
-    def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None, **_: Any) -> Any:
+    def settled(self, context: Context, outcome: dict[str, Any]) -> Any:
         from bapas_sop.humantask import RequestKey
 
-        outcome = _checked(event)
-        return self.follow(context, self.next_step(context, outcome, RequestKey.parse(outcome["key"])))
+        checked = _checked(outcome)
+        return self.follow(context, self.next_step(context, checked, RequestKey.parse(checked["key"])))
 
     def follow(self, context: Context, step: LoopStep) -> Any:
         """End with the step's result, or send its emails and wait for its request."""

@@ -36,6 +36,7 @@ class LazyASGIApp:
     def _build(self) -> ASGIApp:
         with self._lock:
             if self._app is None:
+                start_reconciler()
                 module, _, name = self.factory.partition(":")
                 self._app = getattr(importlib.import_module(module), name)()
             return self._app
@@ -50,6 +51,29 @@ class LazyASGIApp:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.factory!r}, built={self.built})"
+
+
+def start_reconciler() -> None:
+    """Start the API server's :class:`~bapas_sop.airflow.resume.Reconciler` (once per process)."""
+    from bapas_sop.airflow.resume import Reconciler
+
+    Reconciler.ensure_running()
+
+
+class ReconcilerAtStartup:
+    """A root middleware of the API server whose one job is to start the reconciler when the
+    server starts (the ``lifespan`` startup), not at the first request to ``/bapas``: after a
+    restart, answers stored while the server was down must resume their tasks even if nobody
+    opens a page. Every other message passes through untouched.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await asyncio.to_thread(start_reconciler)
+        await self.app(scope, receive, send)
 
 
 #: What the plugin mounts at ``/bapas``.

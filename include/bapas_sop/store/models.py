@@ -79,12 +79,19 @@ class FormRequest(Base):
     answered_at: Mapped[datetime | None]
     # Bumped whenever a new link is issued (hand-over): links carry it, so old links stop working.
     link_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The Airflow task instance parked in ``awaiting_input`` on this request (same dag_id and
+    # run_id): what an answer or an expiry resumes. Cleared when the task has taken the outcome.
+    waiting_task_id: Mapped[str | None] = mapped_column(String(250))
+    waiting_map_index: Mapped[int | None] = mapped_column(Integer)
 
     responses: Mapped[list[FormResponse]] = relationship(
         back_populates="request", order_by="FormResponse.revision"
     )
 
-    __table_args__ = (Index("ix_form_request_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_form_request_status_due", "status", "due_at"),
+        Index("ix_form_request_status_expires", "status", "expires_at"),
+    )
 
     @property
     def latest_response(self) -> FormResponse | None:
@@ -107,6 +114,23 @@ class FormResponse(Base):
     remote_addr: Mapped[str | None] = mapped_column(String(100))
 
     request: Mapped[FormRequest] = relationship(back_populates="responses")
+
+
+class StepWake(Base):
+    """A settled step whose waiting task is still to be resumed: written in the transaction
+    that records the answer (or the expiry), deleted once the task has been resumed.
+
+    The answer lives in this database and the task's state in Airflow's; a process can stop
+    between the two writes. This row is the promise that the second one happens: whoever
+    resumes tasks (the form page right after an answer, the API server's reconciler every few
+    seconds) reads these rows only, so the cost does not grow with the steps that still wait.
+    """
+
+    __tablename__ = "step_wake"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("form_request.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OutboxMessage(Base):

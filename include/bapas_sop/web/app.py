@@ -63,6 +63,7 @@ def create_app(
     admin_dependency: Callable[..., Any] | None = None,
     deliver: Callable[[list[str]], Any] | None = None,
     start_run: Callable[[str, str, dict[str, Any]], Any] | None = None,
+    resume_step: Callable[[int], Any] | None = None,
 ) -> FastAPI:
     """Build the app. Tests inject the admin check, mail delivery and DAG triggering.
 
@@ -72,11 +73,15 @@ def create_app(
         a failure leaves them queued for the sweep.
     :param start_run: starts a DAG run, ``start_run(dag_id, run_id, conf)`` (an SOP's public
         form starts its run this way; default: Airflow's ``trigger_dag``).
+    :param resume_step: resumes the task parked on a request right after its answer is stored,
+        ``resume_step(request_id)`` (default: :func:`bapas_sop.airflow.resume.resume_request`,
+        through Airflow's metadata database, which the API server shares).
     """
     app = FastAPI(title="Bapas SOP", docs_url=None, redoc_url=None, openapi_url=None)
     admin = admin_dependency or airflow_admin
     deliver = deliver or deliver_now
     start_run = start_run or trigger_run
+    resume_step = resume_step or _resume_request
     # A forged Host header never reaches a page: links and redirects use the public URL only.
     app.add_middleware(IndonesianTrustedHostMiddleware, allowed_hosts=trusted_hosts())
 
@@ -177,6 +182,10 @@ def create_app(
             )
         if result.status == "closed":
             return _link_error(LinkError("closed", "Langkah ini sudah ditutup karena batas waktunya telah lewat."))
+        if result.status == "saved":
+            # The waiting task goes on now, after the person has their confirmation page; if this
+            # fails (or the server stops first), the reconciler resumes it from the stored wake-up.
+            background.add_task(resume_step, result.request.id)
         # Post/redirect/get: a reload of the confirmation does not post again. Someone whose
         # answer came second (another tab, a colleague's click) is told that theirs was not kept.
         outcome = "sudah=1" if result.status == "already" else "tersimpan=1"
@@ -586,3 +595,9 @@ __all__ = [
     "read_form_data",
     "render_page", "server_error_page", "trusted_hosts", "Validation",
 ]
+
+
+def _resume_request(request_id: int) -> Any:
+    from bapas_sop.airflow.resume import resume_request
+
+    return resume_request(request_id)

@@ -55,13 +55,10 @@ def bus_mini_dag(dags: dict[str, Any]):
     and the wait for each report polling every half second instead of every minute."""
     dag = dags["bus_mini"]
     check = dag.get_task("mengunggah_video.cek_unggahan")
-    reports = dag.get_task("mengumpulkan_informasi.tunggu_laporan")
-    before = check.poke_interval, reports.partial_kwargs.get("poll_interval")
+    before = check.poke_interval
     check.poke_interval = 0.5
-    reports.partial_kwargs["poll_interval"] = 0.5
     yield dag
-    check.poke_interval = before[0]
-    reports.partial_kwargs["poll_interval"] = before[1]
+    check.poke_interval = before
 
 
 @pytest.fixture

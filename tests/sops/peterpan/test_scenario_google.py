@@ -64,12 +64,11 @@ def peterpan_dag(dags: dict[str, Any]):
     """The DAG, reading the Google Form every second instead of every ten minutes."""
     dag = dags["peterpan"]
     collector = dag.get_task("pengisian_survei.kumpulkan_jawaban_google")
-    ballots = dag.get_task("pengisian_survei.tunggu_suara")
-    before = collector.poll_interval, collector.min_deferral, ballots.partial_kwargs.get("poll_interval")
+    before = collector.poll_interval, collector.min_deferral
     # dag.test() runs the trigger inline, so the real triggerer's minimum wait does not apply.
-    collector.poll_interval, collector.min_deferral, ballots.partial_kwargs["poll_interval"] = 1.0, timedelta(0), 0.5
+    collector.poll_interval, collector.min_deferral = 1.0, timedelta(0)
     yield dag
-    collector.poll_interval, collector.min_deferral, ballots.partial_kwargs["poll_interval"] = before
+    collector.poll_interval, collector.min_deferral = before
 
 
 def _label(nip: str) -> str:

@@ -39,7 +39,6 @@ class ClientContactSensor(FormLoopSensor):
     template_fields: Sequence[str] = ("slot",)
 
     def __init__(self, *, slot: Any, max_attempts: int = 4, poll_interval: float = 10.0, **kwargs: Any) -> None:
-        kwargs.setdefault("start_from_trigger", False)  # the first request is opened by this task
         super().__init__(poll_interval=poll_interval, **kwargs)
         self.slot = slot
         self.max_attempts = max_attempts

@@ -47,7 +47,6 @@ class SchoolStepSensor(FormLoopSensor):
                  **kwargs: Any) -> None:
         if step not in STEPS:
             raise ValueError(f"unknown Pasjam School step {step!r}; one of {sorted(STEPS)}")
-        kwargs.setdefault("start_from_trigger", False)  # the first request is opened by this task
         super().__init__(poll_interval=poll_interval, **kwargs)
         self.step = step
         self.payload = payload

@@ -31,7 +31,6 @@ class SubstitutionSensor(FormLoopSensor):
     template_fields: Sequence[str] = ("officer",)
 
     def __init__(self, *, officer: Any, poll_interval: float = 10.0, **kwargs: Any) -> None:
-        kwargs.setdefault("start_from_trigger", False)  # the first request is opened by this task
         super().__init__(poll_interval=poll_interval, **kwargs)
         self.officer = officer
 

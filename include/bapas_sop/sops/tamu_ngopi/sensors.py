@@ -34,7 +34,6 @@ class FollowUpSensor(FormLoopSensor):
     template_fields: Sequence[str] = ("item", "max_rounds")
 
     def __init__(self, *, item: Any, max_rounds: Any = 6, poll_interval: float = 60.0, **kwargs: Any) -> None:
-        kwargs.setdefault("start_from_trigger", False)  # the first request is opened by this task
         super().__init__(poll_interval=poll_interval, **kwargs)
         self.item = item
         self.max_rounds = max_rounds

@@ -7,27 +7,23 @@ trigger events and XCom, readable by anyone with an Airflow login. Here:
 
 * :class:`ConfidentialRequestOperator` has no templated fields: it asks
   :func:`bapas_sop.sops.yanpatmas.flow.open_step` (over the store) to open the step for its run;
-* :class:`ConfidentialResponseTrigger` fires with the step's status only (the answer stays in
-  the store), and :class:`ConfidentialStepSensor` returns ``{"key", "status"}`` as XCom;
+* :class:`ConfidentialStepSensor` parks like every human step (the resume event carries the
+  request key only) and returns ``{"key", "status"}`` as XCom: the answer stays in the store;
 * the task after a step reads the answer from the store by its key.
 
-Kept light: only ``airflow.sdk`` and the core's sensor and trigger at import (DAG files import it).
+Kept light: only ``airflow.sdk`` and the core's sensor at import (DAG files import it).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.triggers.base import TriggerEvent
 
 from bapas_sop.airflow.hooks import HumanTaskHook
 from bapas_sop.airflow.operators import HumanStep
 from bapas_sop.airflow.sensors import STEP_KEY_TEMPLATE, FormResponseSensor
-from bapas_sop.airflow.triggers import FormResponseTrigger
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -48,39 +44,11 @@ def bare_outcome(outcome: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {k: outcome[k] for k in _OUTCOME_KEYS if k in outcome}
 
 
-class ConfidentialResponseTrigger(FormResponseTrigger):
-    """:class:`FormResponseTrigger` whose event carries the step's status only."""
-
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (
-            "bapas_sop.sops.yanpatmas.steps.ConfidentialResponseTrigger",
-            {"request_key": self.request_key, "poll_interval": self.poll_interval},
-        )
-
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        async for event in super().run():
-            yield TriggerEvent(bare_outcome(event.payload))
-
-
 class ConfidentialStepSensor(FormResponseSensor):
     """Waits for a step like :class:`FormResponseSensor`; its XCom is ``{"key", "status"}`` only."""
 
-    start_trigger_args = dataclasses.replace(
-        FormResponseSensor.start_trigger_args, trigger_cls="bapas_sop.sops.yanpatmas.steps.ConfidentialResponseTrigger",
-    )
-
-    def wait_for(self, context: Context, key: str) -> Any:
-        outcome = HumanTaskHook().poll(key)
-        if outcome["status"] == "open":
-            self.defer(
-                trigger=ConfidentialResponseTrigger(request_key=key, poll_interval=self.poll_interval),
-                method_name="execute_complete",
-                timeout=timedelta(seconds=self.timeout),
-            )
-        return self.execute_complete(context, bare_outcome(outcome))
-
-    def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None, **_: Any) -> Any:
-        checked = super().execute_complete(context, bare_outcome(event))
+    def settled(self, context: Context, outcome: dict[str, Any]) -> Any:
+        checked = super().settled(context, outcome)
         return {"key": checked["key"], "status": checked["status"], "defaulted": bool(checked.get("defaulted"))}
 
 
