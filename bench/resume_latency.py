@@ -29,7 +29,6 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field as dataclass_field
 from typing import Any
 from urllib.parse import quote, urlparse
 
-from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import BackgroundTasks, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, Headers, UploadFile

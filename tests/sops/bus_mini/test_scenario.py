@@ -13,10 +13,8 @@ Humas confirms the upload on a form. The reschedule-mode check looks every half 
 from __future__ import annotations
 
 import itertools
-import sys
 from collections import Counter
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -10,10 +10,8 @@ abstentions. The rest of the run (certificate, rewards) is the usual one.
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 

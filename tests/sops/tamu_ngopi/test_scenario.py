@@ -27,7 +27,6 @@ from tests.support.forms import checked, choices, form_link
 from tests.support.scenario import messages, task_states, today_wib
 
 RUN_TIMEOUT = 400
-MAPPED = ("usulan_topik.tunggu_usulan", "undangan.tunggu_konfirmasi", "tindak_lanjut")
 RUDI = "rudi.hartono@polresta-jambi.example"  # partner agency: represented
 KARIM = "abdul.karim@warga-kotabaru.example"  # community figure: not on the approved guest list
 RATNA = "ratna.dewi@keluarga-klien.example"  # a client's mother: proposes a topic
@@ -35,20 +34,8 @@ RATNA = "ratna.dewi@keluarga-klien.example"  # a client's mother: proposes a top
 
 @pytest.fixture
 def tamu_ngopi_dag(dags: dict[str, Any]):
-    """The DAG, its mapped waits polling every half second instead of every minute."""
-    dag = dags["tamu_ngopi"]
-    before = {}
-    for task_id in MAPPED:
-        task = dag.get_task(task_id)
-        before[task_id] = task.partial_kwargs.get("poll_interval")
-        task.partial_kwargs["poll_interval"] = 0.5
-    yield dag
-    for task_id, value in before.items():
-        task = dag.get_task(task_id)
-        if value is None:
-            task.partial_kwargs.pop("poll_interval", None)
-        else:
-            task.partial_kwargs["poll_interval"] = value
+    """The DAG (its mapped waits park until answered)."""
+    return dags["tamu_ngopi"]
 
 
 def seed_october(today: date) -> int:

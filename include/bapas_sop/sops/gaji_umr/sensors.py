@@ -38,8 +38,8 @@ class ClientContactSensor(FormLoopSensor):
 
     template_fields: Sequence[str] = ("slot",)
 
-    def __init__(self, *, slot: Any, max_attempts: int = 4, poll_interval: float = 10.0, **kwargs: Any) -> None:
-        super().__init__(poll_interval=poll_interval, **kwargs)
+    def __init__(self, *, slot: Any, max_attempts: int = 4, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.slot = slot
         self.max_attempts = max_attempts
 

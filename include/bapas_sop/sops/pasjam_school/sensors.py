@@ -43,11 +43,11 @@ class SchoolStepSensor(FormLoopSensor):
 
     template_fields: Sequence[str] = ("payload",)
 
-    def __init__(self, *, step: str, payload: Any, max_attempts: int = 4, poll_interval: float = 10.0,
+    def __init__(self, *, step: str, payload: Any, max_attempts: int = 4,
                  **kwargs: Any) -> None:
         if step not in STEPS:
             raise ValueError(f"unknown Pasjam School step {step!r}; one of {sorted(STEPS)}")
-        super().__init__(poll_interval=poll_interval, **kwargs)
+        super().__init__(**kwargs)
         self.step = step
         self.payload = payload
         self.max_attempts = max_attempts

@@ -30,8 +30,8 @@ class SubstitutionSensor(FormLoopSensor):
 
     template_fields: Sequence[str] = ("officer",)
 
-    def __init__(self, *, officer: Any, poll_interval: float = 10.0, **kwargs: Any) -> None:
-        super().__init__(poll_interval=poll_interval, **kwargs)
+    def __init__(self, *, officer: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.officer = officer
 
     def first_step(self, context: Context) -> LoopStep:

@@ -33,8 +33,8 @@ class FollowUpSensor(FormLoopSensor):
 
     template_fields: Sequence[str] = ("item", "max_rounds")
 
-    def __init__(self, *, item: Any, max_rounds: Any = 6, poll_interval: float = 60.0, **kwargs: Any) -> None:
-        super().__init__(poll_interval=poll_interval, **kwargs)
+    def __init__(self, *, item: Any, max_rounds: Any = 6, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.item = item
         self.max_rounds = max_rounds
 
