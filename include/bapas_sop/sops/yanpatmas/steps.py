@@ -24,6 +24,7 @@ from airflow.sdk import BaseOperator
 from bapas_sop.airflow.hooks import HumanTaskHook
 from bapas_sop.airflow.operators import HumanStep
 from bapas_sop.airflow.sensors import STEP_KEY_TEMPLATE, FormResponseSensor
+from bapas_sop.airflow.triggers import FormResponseTrigger
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -42,6 +43,10 @@ def bare_outcome(outcome: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if outcome is None:
         return None
     return {k: outcome[k] for k in _OUTCOME_KEYS if k in outcome}
+
+
+class ConfidentialResponseTrigger(FormResponseTrigger):
+    """A step deferred by an earlier version: fires at once with the key, the task parks anew."""
 
 
 class ConfidentialStepSensor(FormResponseSensor):
