@@ -33,6 +33,7 @@ import tempfile
 import textwrap
 import time
 import uuid
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,7 @@ def columns(cursor: Any, table: str) -> list[str]:
 def copy_parked(airflow_db: str, project_db: str, template_run: str, first: int, last: int) -> None:
     """Copies ``template_run``'s rows as runs ``copy-<first>`` .. ``copy-<last - 1>``."""
     suffix = "'copy-' || lpad(g::text, 6, '0')"
-    with _pg(airflow_db) as connection, connection.cursor() as cursor:
+    with closing(_pg(airflow_db)) as connection, connection.cursor() as cursor:
         run_cols = [c for c in columns(cursor, "dag_run") if c != "id"]
         select_run = [suffix if c == "run_id" else c for c in run_cols]
         cursor.execute(
@@ -103,7 +104,7 @@ def copy_parked(airflow_db: str, project_db: str, template_run: str, first: int,
             f"generate_series(%s, %s) g WHERE dag_id = %s AND run_id = %s",
             (first, last - 1, DAG, template_run),
         )
-    with _pg(project_db) as connection, connection.cursor() as cursor:
+    with closing(_pg(project_db)) as connection, connection.cursor() as cursor:
         request_cols = [c for c in columns(cursor, "form_request") if c != "id"]
         replaced = {"run_id": suffix, "key": f"'{DAG}/' || {suffix} || '/{STEP}'"}
         select_request = [replaced.get(c, c) for c in request_cols]
@@ -115,7 +116,7 @@ def copy_parked(airflow_db: str, project_db: str, template_run: str, first: int,
 
 
 def count_parked(airflow_db: str) -> int:
-    with _pg(airflow_db) as connection, connection.cursor() as cursor:
+    with closing(_pg(airflow_db)) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM task_instance WHERE dag_id = %s AND state = 'awaiting_input'", (DAG,))
         return int(cursor.fetchone()[0])
 
@@ -153,7 +154,7 @@ def rss_mib(processes: list[psutil.Process]) -> float:
 
 
 def pg_counters(databases: tuple[str, ...]) -> tuple[int, int]:
-    with _pg() as connection, connection.cursor() as cursor:
+    with closing(_pg()) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT sum(xact_commit + xact_rollback), sum(tup_returned + tup_fetched) FROM pg_stat_database "
                        "WHERE datname = ANY(%s)", (list(databases),))
         xacts, rows = cursor.fetchone()
@@ -225,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     dags = root / "dags"
     dags.mkdir()
     (dags / f"{DAG}.py").write_text(textwrap.dedent(BENCH_DAG).lstrip())
-    with _pg() as connection, connection.cursor() as cursor:
+    with closing(_pg()) as connection, connection.cursor() as cursor:
         for name in (airflow_db, project_db):
             cursor.execute(f'CREATE DATABASE "{name}"')
     pg = f"postgresql+psycopg2://{PG['user']}@{PG['host']}:{PG['port']}"
@@ -260,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
                       f"{statistics.median(figures['latency']):.2f} s", flush=True)
             load.append(psutil.getloadavg())
     finally:
-        with _pg() as connection, connection.cursor() as cursor:
+        with closing(_pg()) as connection, connection.cursor() as cursor:
             for name in (airflow_db, project_db):
                 cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not args.keep:

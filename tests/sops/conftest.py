@@ -25,6 +25,7 @@ import copy
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +98,8 @@ class Watchdog:
 
     def _fire(self) -> None:
         # Its own engine on the URL captured at start: the test's environment may be gone.
-        from sqlalchemy import create_engine, update
-
         from bapas_sop.store.models import FormRequest, utcnow
+        from sqlalchemy import create_engine, update
 
         self.fired.set()
         engine = create_engine(self.db_url)
@@ -133,7 +133,7 @@ def run_dag(web, smtp_server, project: Path, airflow_db: None) -> RunDag:
         params = {task.task_id: copy.deepcopy(task.params) for task in dag.tasks}
         dag_params = copy.deepcopy(dag.params)
         try:
-            with watchdog, Reconciler(interval=0.5), Responder(web, smtp_server.maildir, dict(answers)) as responder:
+            with watchdog, Reconciler(interval=0.5, settle=timedelta(0)), Responder(web, smtp_server.maildir, dict(answers)) as responder:
                 dagrun = dag.test(run_conf=dict(conf))
         finally:
             dag.params = dag_params

@@ -27,12 +27,21 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bapas_sop.humantask import Wake
 
 log = logging.getLogger(__name__)
+
+#: A task parked less than this long ago is resumed by a later round, not now. The worker that
+#: parked it reports its exit to the scheduler a moment after the park; a task resumed and
+#: running again before the scheduler has read that report is failed by it as "killed
+#: externally" (the same try number finished twice; Airflow 3.3.2 excuses only a task still
+#: *scheduled*, see ``process_executor_events``, and apache/airflow#72716 for deferral). People
+#: answer minutes after the email, so only an answer given within seconds waits the difference.
+PARK_SETTLE = timedelta(seconds=5)
 
 #: After this many rounds (about 24 minutes at the default 2 s) a wake-up whose task neither
 #: parked nor took the outcome is dropped with a warning; a task that runs later still reads
@@ -47,7 +56,7 @@ class ReconcileResult:
     later: list[str] = field(default_factory=list)  # the task is on its way (not parked, or resumed already)
 
 
-def resume(wake: Wake) -> str:
+def resume(wake: Wake, settle: timedelta = PARK_SETTLE) -> str:
     """Resume the task instance of ``wake`` if it is parked; ``resumed``, ``finished`` or ``later``."""
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.trigger import handle_event_submit
@@ -69,11 +78,13 @@ def resume(wake: Wake) -> str:
             return "finished"
         if ti.state != TaskInstanceState.AWAITING_INPUT:
             return "later"  # running towards its park, or already scheduled: look again soon
+        if ti.updated_at is not None and datetime.now(timezone.utc) - ti.updated_at < settle:
+            return "later"  # parked a moment ago: its worker's exit is not reported yet
         handle_event_submit(TriggerEvent({"key": wake.key}), task_instance=ti, session=session)
         return "resumed"
 
 
-def _deliver(wakes: list[Wake], result: ReconcileResult) -> None:
+def _deliver(wakes: list[Wake], result: ReconcileResult, settle: timedelta = PARK_SETTLE) -> None:
     """Resume what is parked. A wake-up is kept until the task has taken the outcome (its
     sensor deletes it, :func:`bapas_sop.humantask.release`) or has ended otherwise: a resume
     that does not hold (``dag.test()`` writes the state it saw back over a resume that came
@@ -84,7 +95,7 @@ def _deliver(wakes: list[Wake], result: ReconcileResult) -> None:
         if not wake.task_id:
             humantask.wake_done(wake.request_id)
             continue
-        outcome = resume(wake)
+        outcome = resume(wake, settle)
         if outcome == "finished" or wake.attempts >= MAX_ATTEMPTS:
             if outcome != "finished":
                 log.warning("Task %s of %s never took the outcome of %s; dropping its wake-up",
@@ -111,7 +122,7 @@ def resume_request(request_id: int) -> ReconcileResult:
     return result
 
 
-def reconcile() -> ReconcileResult:
+def reconcile(settle: timedelta = PARK_SETTLE) -> ReconcileResult:
     """Expire the steps whose time is up and resume every task whose step has settled.
 
     Reads the due wakes only (indexed), so its cost does not grow with the steps still waiting.
@@ -119,7 +130,7 @@ def reconcile() -> ReconcileResult:
     from bapas_sop import humantask
 
     result = ReconcileResult()
-    _deliver(humantask.due_wakes(), result)
+    _deliver(humantask.due_wakes(), result, settle)
     if result.resumed or result.finished:
         log.info("Human steps: %d task(s) resumed, %d had nothing left to resume",
                  len(result.resumed), len(result.finished))
@@ -131,13 +142,17 @@ class Reconciler:
 
     One per process that serves the forms (each API server worker): concurrent reconcilers are
     safe, the task instance row is locked and a task no longer parked is left alone.
+
+    :param settle: see :data:`PARK_SETTLE`; ``dag.test()`` has no executor to race with, so
+        the test suites resume at once (``timedelta(0)``).
     """
 
     _current: Reconciler | None = None
     _guard = threading.Lock()
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, settle: timedelta = PARK_SETTLE) -> None:
         self.interval = interval
+        self.settle = settle
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bapas-reconciler", daemon=True)
 
@@ -171,7 +186,7 @@ class Reconciler:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                reconcile()
+                reconcile(self.settle)
             except Exception as exc:  # noqa: BLE001 - a database hiccup: try again next round
                 log.warning("Reconciling human steps failed: %s", exc)
             self._stop.wait(self.interval)
