@@ -38,6 +38,7 @@ import httpx
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "tests" / "system"))
 
+from bapas_sop.airflow.resume import PARK_SETTLE  # noqa: E402
 from bapas_sop.devstack import StackConfig, free_port  # noqa: E402
 from systemstack import StackFailure, SystemStack, parse_time  # noqa: E402
 
@@ -196,6 +197,9 @@ def main(argv: list[str] | None = None) -> None:
                     raise StackFailure(f"not all steps waiting after 900 s: {c}\n{system.log_tails()}")
                 time.sleep(2)
             all_waiting = time.monotonic() - t_triggered
+            # A person answers minutes after the email; a resume within PARK_SETTLE of the park is
+            # deliberately left to a later round (bapas_sop.airflow.resume), which is not what is measured.
+            time.sleep(PARK_SETTLE.total_seconds() + 1)
             # The project's own scheduled DAGs may run a task now and then: take a quiet moment.
             for _ in range(60):
                 c = census(system)
