@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from bapas_sop.forms.common import review_decision_fields
+from bapas_sop.forms.checks import named_check
 from bapas_sop.forms.registry import register
 from bapas_sop.forms.spec import Field, FormSpec, Kind
 
 YOUTUBE_URL = r"https?://(www\.|m\.)?(youtube\.com/(watch\?\S*v=|shorts/|live/)|youtu\.be/)[\w-]{6,}\S*"
 
 
+@named_check("bus_mini_second_activity")
 def _second_activity(values: Mapping[str, Any]) -> dict[str, str]:
     """A second activity, once started, needs its date and description too."""
     if not values.get("judul_2"):

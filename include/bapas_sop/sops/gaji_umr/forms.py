@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bapas_sop.forms.checks import named_check
 from bapas_sop.forms.registry import register
 from bapas_sop.forms.spec import Choice, Field, FormSpec, Kind
 
@@ -21,6 +22,7 @@ CONTACT_CHOICES = (
 )
 
 
+@named_check("gaji_umr_not_in_the_past")
 def _not_in_the_past(values: Mapping[str, Any]) -> dict[str, str]:
     day = values.get("tanggal")
     if day and date.fromisoformat(day) < datetime.now(WIB).date():
@@ -28,6 +30,7 @@ def _not_in_the_past(values: Mapping[str, Any]) -> dict[str, str]:
     return {}
 
 
+@named_check("gaji_umr_client_count")
 def _client_count(values: Mapping[str, Any]) -> dict[str, str]:
     chosen = values.get("klien") or []
     if len(chosen) > MAX_CLIENTS:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bapas_sop.forms.checks import named_check
 from bapas_sop.forms.registry import register
 from bapas_sop.forms.spec import Choice, Field, FormSpec, Kind
 from bapas_sop.sops.pasjam_school.rules import QUIZ, STAGES
@@ -26,6 +27,7 @@ INCIDENT_KINDS = (
 )
 
 
+@named_check("pasjam_school_dates_not_in_the_past")
 def _dates_not_in_the_past(values: Mapping[str, Any]) -> dict[str, str]:
     today = datetime.now(WIB).date()
     return {name: "Tanggal tidak boleh sebelum hari ini." for name in ("tanggal_1", "tanggal_2")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bapas_sop.forms.checks import named_check
 from bapas_sop.forms.registry import register
 from bapas_sop.forms.spec import Field, FormSpec, Kind
 
@@ -18,6 +19,7 @@ EXCUSE_FIELDS: dict[str, str] = {"sakit": "Sakit", "izin": "Izin", "cuti": "Cuti
 APEL_DAYS: tuple[str, ...] = ("senin", "selasa", "rabu", "kamis", "jumat")
 
 
+@named_check("pekan_disiplin_one_reason_each")
 def _one_reason_each(values: Mapping[str, Any]) -> dict[str, str]:
     """An incident is excused for one reason; a reason with incidents has its evidence link."""
     errors: dict[str, str] = {}

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bapas_sop.forms.common import review_decision_fields
+from bapas_sop.forms.checks import named_check
 from bapas_sop.forms.registry import register
 from bapas_sop.forms.spec import Choice, Field, FormSpec, Kind
 
@@ -30,6 +31,7 @@ def _swap_fields() -> tuple[Field, ...]:
     return tuple(fields)
 
 
+@named_check("piket_hari_libur_swaps_complete")
 def _swaps_complete(values: Mapping[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     for i in range(1, MAX_SWAPS + 1):

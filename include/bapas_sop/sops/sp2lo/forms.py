@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from bapas_sop.forms.common import review_decision_fields
+from bapas_sop.forms.checks import named_bound, named_check
 from bapas_sop.forms.registry import register
 from bapas_sop.forms.spec import Choice, Field, FormSpec, Kind
 from bapas_sop.settings import get_settings
@@ -26,6 +27,7 @@ DEFAULT_RECEIVED_FLOOR = date(2000, 1, 1)
 TRIP_HORIZON_DAYS = 366
 
 
+@named_bound("sp2lo_received_floor")
 def received_floor() -> date:
     """``[sp2lo] diterima_paling_awal`` (an ISO date) from the office config, read at each check."""
     configured = get_settings().config.get("sp2lo", {}).get("diterima_paling_awal")
@@ -34,6 +36,7 @@ def received_floor() -> date:
     return configured if isinstance(configured, date) else date.fromisoformat(str(configured))
 
 
+@named_check("sp2lo_trip_dates")
 def _trip_dates(values: Mapping[str, Any]) -> dict[str, str]:
     start, end = values.get("tanggal_berangkat"), values.get("tanggal_kembali")
     if start and end and end < start:

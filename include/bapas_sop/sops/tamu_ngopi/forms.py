@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from bapas_sop.forms.checks import named_check
 from bapas_sop.forms.registry import register
 from bapas_sop.forms.spec import Choice, Field, FormSpec, Kind
 from bapas_sop.textid import WIB
@@ -29,6 +30,7 @@ def _today() -> date:
     return datetime.now(WIB).date()
 
 
+@named_check("tamu_ngopi_forum_not_in_the_past")
 def _forum_not_in_the_past(values: Mapping[str, Any]) -> dict[str, str]:
     day = values.get("tanggal")
     if day and date.fromisoformat(day) < _today():
@@ -36,6 +38,7 @@ def _forum_not_in_the_past(values: Mapping[str, Any]) -> dict[str, str]:
     return {}
 
 
+@named_check("tamu_ngopi_complete_items")
 def _complete_items(values: Mapping[str, Any]) -> dict[str, str]:
     """A filled action item needs its owner and due date; an owner or date alone needs the item."""
     errors: dict[str, str] = {}

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from bapas_sop.directory import get_directory
+from bapas_sop.forms.checks import named_check
 from bapas_sop.forms.registry import register
 from bapas_sop.forms.spec import Choice, Field, FormSpec, Kind
 from bapas_sop.sops.yanpatmas import rules
@@ -20,6 +21,7 @@ RECEIVED_FLOOR = date(2020, 1, 1)
 STAFF_CHANNELS = tuple(Choice(k, v) for k, v in rules.CHANNELS.items() if k != "web")
 
 
+@named_check("yanpatmas_contact_given")
 def _contact_given(values: Mapping[str, Any]) -> dict[str, str]:
     """A named complainant leaves an email or a phone number; an anonymous one need not."""
     if values.get("anonim") or values.get("email") or values.get("telepon"):
@@ -140,6 +142,7 @@ PENYAMPAIAN = FormSpec(
 )
 
 
+@named_check("yanpatmas_examiner_allowed")
 def _examiner_allowed(values: Mapping[str, Any]) -> dict[str, str]:
     """The conflict-of-interest rule (:func:`rules.conflict_of_interest`) on the analysis form."""
     examiner = values.get("pemeriksa_nip")
