@@ -26,7 +26,9 @@ from typing import Any
 from airflow.sdk import DAG, Param, task
 
 from bapas_sop.airflow.operators import human_step
-from bapas_sop.declared.spec import EXTENDED_SUFFIX, ConfigError, DeclaredSop, Step, load_sop
+from bapas_sop.declared.spec import (
+    EXTENDED_SUFFIX, REQUESTER, ConfigError, DeclaredSop, Step, extended_form_name, load_sop,
+)
 from bapas_sop.declared.steps import DeclaredRequestOperator, DeclaredStepSensor
 
 DEFAULT_ARGS = {"owner": "bapas-sop", "retries": 2, "retry_delay": timedelta(seconds=30)}
@@ -122,8 +124,11 @@ def _step_tasks(sop_id: str, step: Step, group_id: str) -> tuple[Any, list[Any]]
     doc = step.doc or f"**{step.title.replace('{nomor}', '…')}** ({step.assignee}, {step.due})."
     if extended:
         doc = f"Perpanjangan sekali ({step.extension.by} dari batas pertama): {doc}"
+    # The requester is written like a template ("{pemohon}"): resolved when the step opens, not a role.
+    assignee = "{" + REQUESTER + "}" if step.assignee == REQUESTER else step.assignee
     group = human_step(
-        group_id, form=step.form, title=step.title, assignee=step.assignee, doc_md=doc,
+        group_id, form=extended_form_name(step.form) if extended else step.form, title=step.title,
+        assignee=assignee, doc_md=doc,
         request_class=DeclaredRequestOperator, request_kwargs={"sop_id": sop_id, "trigger_rule": JOIN},
         sensor_class=DeclaredStepSensor,
     )
@@ -150,7 +155,7 @@ def broken_dag(path: Path, error: ConfigError) -> DAG:
         schedule=None,
         catchup=False,
         tags=["sop", "deklaratif", "perlu_diperbaiki"],
-        default_args={**DEFAULT_ARGS, "retries": 0},
+        default_args=DEFAULT_ARGS,  # AirflowFailException is never retried
         doc_md=f"**{message}**\n\nPerbaiki berkasnya (atau jalankan `scripts/check-config`); DAG ini kembali normal "
                "setelah berkas dibaca ulang.",
     ) as dag:
