@@ -282,7 +282,7 @@ def sop_from_document(doc: YamlDocument) -> DeclaredSop:
     stem = Path(file).stem
     if file and stem != sop_id:
         raise fail(("id",), f"id '{sop_id}' harus sama dengan nama berkasnya ('{stem}.yaml'): ganti id atau nama berkas.")
-    prefix = str(data.get("number_prefix") or sop_id.upper())
+    prefix = str(data.get("number_prefix") or re.sub(r"[^A-Z0-9]", "", sop_id.upper())[:10])
     if not _PREFIX.match(prefix):
         raise fail(("number_prefix",), f"number_prefix '{prefix}' tidak sah: 2-10 huruf besar atau angka, mis. 'PPID'.")
     forms = data.get("forms") or {}
