@@ -73,13 +73,13 @@ def _mtime(path: Path) -> int:
 
 @lru_cache(maxsize=8)
 def _load(stamps: tuple[tuple[str, int], ...]) -> Loaded:
-    from bapas_sop.declared.spec import ConfigError, load_sop
+    from bapas_sop.declared.spec import load_sop
 
     sops, errors = [], []
     for path, _mtime_ns in stamps:
         try:
             sops.append(load_sop(path))
-        except ConfigError as exc:
+        except Exception as exc:  # noqa: BLE001 - a ConfigError, or a bug: that file only is left out
             log.error("SOP file %s cannot be used: %s", path, exc)
             errors.append(exc)
     return Loaded(tuple(sops), tuple(errors))

@@ -27,7 +27,7 @@ from airflow.sdk import DAG, Param, task
 
 from bapas_sop.airflow.operators import human_step
 from bapas_sop.declared.spec import (
-    EXTENDED_SUFFIX, REQUESTER, ConfigError, DeclaredSop, Step, extended_form_name, load_sop,
+    EXTENDED_SUFFIX, REQUESTER, DeclaredSop, Step, extended_form_name, load_sop,
 )
 from bapas_sop.declared.steps import DeclaredRequestOperator, DeclaredStepSensor
 
@@ -45,7 +45,7 @@ def build_dags(files: tuple[Path, ...]) -> dict[str, DAG]:
     for path in files:
         try:
             sop = load_sop(path)
-        except ConfigError as exc:
+        except Exception as exc:  # noqa: BLE001 - ConfigError, or anything else: that file's DAG reports it
             dag = broken_dag(path, exc)
         else:
             dag = build_dag(sop)
@@ -143,7 +143,7 @@ def _step_tasks(sop_id: str, step: Step, group_id: str) -> tuple[Any, list[Any]]
     return group, [catat(group.answer)]
 
 
-def broken_dag(path: Path, error: ConfigError) -> DAG:
+def broken_dag(path: Path, error: Exception) -> DAG:
     """A DAG that says what is wrong with an SOP file, under the id the file would have had."""
     import re
 

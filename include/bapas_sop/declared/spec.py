@@ -39,7 +39,6 @@ The shape (``include/config/sops/ppid.yaml`` is the full example)::
 
 from __future__ import annotations
 
-import difflib
 import re
 import string
 from collections.abc import Mapping, Sequence
@@ -48,7 +47,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bapas_sop.forms.declared import ConfigError, YamlDocument, read_yaml
+from typing import TYPE_CHECKING
+
+import yaml
+
+if TYPE_CHECKING:
+    from bapas_sop.forms.declared import YamlDocument
 
 #: Who answers a step when it is the person who made the request (not a role).
 REQUESTER = "pemohon"
@@ -218,10 +222,49 @@ class DeclaredSop:
 # --- reading ------------------------------------------------------------------------------
 
 
+def __getattr__(name: str) -> Any:
+    # ConfigError lives with the forms loader, whose import (forms, email validation, JSON schema)
+    # would triple a DAG file's parse time: it is imported when a mistake is reported, not before.
+    if name == "ConfigError":
+        from bapas_sop.forms.declared import ConfigError
+
+        return ConfigError
+    raise AttributeError(name)
+
+
+@dataclass(frozen=True)
+class _Unmarked:
+    """The parsed YAML without line marks (the fast read): a mistake is read again with them."""
+
+    file: str
+    data: Any
+
+    def line(self, path: Sequence[str | int]) -> int:
+        raise _ReadAgain
+
+
+class _ReadAgain(Exception):
+    pass
+
+
 def load_sop(path: Path | str, text: str | None = None) -> DeclaredSop:
-    """The SOP of one file; :class:`ConfigError` (Indonesian, with file and line) on any mistake."""
-    doc = read_yaml(path, text)
-    return sop_from_document(doc)
+    """The SOP of one file; ``ConfigError`` (Indonesian, with file and line) on any mistake.
+
+    Read fast first (libyaml, no line marks: what a DAG file's parse can afford); a file with a
+    mistake is read again by the forms loader's reader, which knows each key's line. The fast read
+    does not see a key written twice in one mapping (the later one wins): :func:`check_sop` and
+    ``scripts/check-config`` do.
+    """
+    try:
+        if text is None:
+            text = Path(path).read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+        return sop_from_document(_Unmarked(str(path), data))  # type: ignore[arg-type]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, _ReadAgain):
+        pass
+    from bapas_sop.forms.declared import read_yaml
+
+    return sop_from_document(read_yaml(path, text))
 
 
 def extended_form_name(form: str) -> str:
@@ -259,17 +302,23 @@ def without_extension(form: Any, when: Mapping[str, tuple[str, ...]]) -> Any:
 
 
 def check_sop(path: Path | str, text: str | None = None) -> DeclaredSop:
-    """:func:`load_sop` and its forms built too: every mistake of the file, as ConfigError."""
-    sop = load_sop(path, text)
+    """The file read with its line marks and its forms built too: every mistake, as ConfigError."""
+    from bapas_sop.forms.declared import read_yaml
+
+    sop = sop_from_document(read_yaml(path, text))
     forms_of(sop)
     return sop
 
 
 def sop_from_document(doc: YamlDocument) -> DeclaredSop:
+    """The SOP of a parsed file; ConfigError naming the line of the first mistake."""
     file = doc.file
 
-    def fail(where: Sequence[str | int], message: str) -> ConfigError:
-        return ConfigError(file, doc.line(where), message)
+    def fail(where: Sequence[str | int], message: str) -> Exception:
+        line = doc.line(where)  # the fast read has no lines: it reads the file again instead
+        from bapas_sop.forms.declared import ConfigError
+
+        return ConfigError(file, line, message)
 
     data = doc.data
     if not isinstance(data, Mapping):
@@ -515,6 +564,8 @@ def _text(data: Mapping[str, Any], key: str, where: tuple[str | int, ...], fail:
 
 
 def _unknown(what: str, name: str, known: Sequence[str], place: str) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name, list(known), n=1)
     hint = f" Mungkin maksud Anda '{close[0]}'?" if close else ""
     listed = ", ".join(known) if known else "-"
