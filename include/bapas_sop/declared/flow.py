@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -246,12 +245,6 @@ def _attachment(sop: DeclaredSop, request: DeclaredRequest, email: Email) -> Any
         return {attach.filename.format(nomor=request.number): render_pdf(attach.template, context_of(sop, request))}
 
     return build
-
-
-@dataclass(frozen=True)
-class Recorded:
-    next_task: str
-    outbox_keys: tuple[str, ...]
 
 
 def record_step(sop_id: str, group_id: str, *, dag_id: str, run_id: str) -> str:
