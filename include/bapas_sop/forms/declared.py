@@ -240,8 +240,8 @@ def _describe(form: str, path: Sequence[str | int], data: Mapping[str, Any]) -> 
     elif path:
         parts.append(f"kunci '{path[0]}'")
         path = path[1:]
-    if path:
-        parts.append("kunci '" + ".".join(str(p) for p in path) + "'")
+    for p in path:
+        parts.append(f"isian ke-{p + 1}" if isinstance(p, int) else f"kunci '{p}'")
     return ", ".join(parts)
 
 

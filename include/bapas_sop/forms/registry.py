@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from bapas_sop.forms.spec import FormSpec
 
 _FORMS: dict[str, FormSpec] = {}
 
 # The shared forms; each SOP names its own in its descriptor (bapas_sop.descriptor).
-SHARED_FORM_MODULES = ("bapas_sop.forms.common", "bapas_sop.kinerja.forms")
+SHARED_FORM_MODULES = ("bapas_sop.kinerja.forms",)
 
 
 def register(*specs: FormSpec) -> None:
@@ -18,6 +19,21 @@ def register(*specs: FormSpec) -> None:
         if existing is not None and existing != spec:
             raise ValueError(f"two different forms named {spec.name!r}")
         _FORMS[spec.name] = spec
+
+
+def register_declared(path: Path | str) -> dict[str, FormSpec]:
+    """Register the forms of a YAML file and return them by name.
+
+    A forms module passes its own ``__file__``: its forms are declared in the ``.yaml`` beside it
+    (``sops/<sop>/forms.py`` -> ``sops/<sop>/forms.yaml``), after it has registered the named
+    checks they use. A mistake in the file raises ``ConfigError`` (file, line, Indonesian fix).
+    """
+    from bapas_sop.forms.declared import load_forms
+
+    target = Path(path)
+    forms = load_forms(target.with_suffix(".yaml") if target.suffix == ".py" else target)
+    register(*forms.values())
+    return forms
 
 
 def get_form(name: str) -> FormSpec:
