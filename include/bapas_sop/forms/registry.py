@@ -36,19 +36,30 @@ def register_declared(path: Path | str) -> dict[str, FormSpec]:
     return forms
 
 
-def get_form(name: str) -> FormSpec:
-    if name not in _FORMS:
-        from bapas_sop.descriptor import form_modules
-
-        for module in (*SHARED_FORM_MODULES, *form_modules()):
-            importlib.import_module(module)
-    return _FORMS[name]
-
-
-def all_forms() -> dict[str, FormSpec]:
-    """Every form of every SOP, by name (imports all form modules)."""
+def _import_all() -> None:
     from bapas_sop.descriptor import form_modules
 
     for module in (*SHARED_FORM_MODULES, *form_modules()):
         importlib.import_module(module)
+
+
+def base_forms() -> dict[str, FormSpec]:
+    """Every form as shipped with the project, without the office's changes (imports all form modules)."""
+    _import_all()
     return dict(_FORMS)
+
+
+def get_form(name: str) -> FormSpec:
+    """The form ``name`` as people see it: shipped, with the office's changes (``forms.overlay``)."""
+    if name not in _FORMS:
+        _import_all()
+    from bapas_sop.forms.overlay import effective
+
+    return effective(_FORMS[name])
+
+
+def all_forms() -> dict[str, FormSpec]:
+    """Every form of every SOP, by name, with the office's changes (imports all form modules)."""
+    from bapas_sop.forms.overlay import effective
+
+    return {name: effective(spec) for name, spec in base_forms().items()}
