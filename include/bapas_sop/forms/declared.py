@@ -240,8 +240,8 @@ def _describe(form: str, path: Sequence[str | int], data: Mapping[str, Any]) -> 
     elif path:
         parts.append(f"kunci '{path[0]}'")
         path = path[1:]
-    if path:
-        parts.append("kunci '" + ".".join(str(p) for p in path) + "'")
+    for p in path:
+        parts.append(f"isian ke-{p + 1}" if isinstance(p, int) else f"kunci '{p}'")
     return ", ".join(parts)
 
 
@@ -274,6 +274,8 @@ def _schema_message(error: jsonschema.ValidationError, schema: Mapping[str, Any]
                     "diawali huruf (mis. nomor_surat).")
         return (f"'{error.instance}' bukan tanggal (TTTT-BB-HH, mis. 2026-01-01) atau nama batas tanggal "
                 f"(mis. today).")
+    if v == "maximum":
+        return f"tidak boleh lebih dari {error.validator_value}."
     if v in ("minimum", "minLength", "minItems"):
         if v == "minItems":
             return "daftar ini tidak boleh kosong: isi paling sedikit satu."
@@ -284,6 +286,22 @@ def _schema_message(error: jsonschema.ValidationError, schema: Mapping[str, Any]
         return ("pilihan harus berupa teks, atau 'value' dan 'label' "
                 "(mis. '- {value: bka, label: Bimbingan Klien Anak}').")
     return f"tidak sesuai skema ({error.message})."  # pragma: no cover - every validator used is above
+
+
+def schema_error(data: Any, schema: Mapping[str, Any],
+                 validator: jsonschema.protocols.Validator | None = None) -> tuple[list[str | int], str] | None:
+    """The first mistake of ``data`` against a JSON schema: (its key path, Indonesian message), or None."""
+    validator = validator or jsonschema.Draft202012Validator(schema)
+    errors = list(validator.iter_errors(_plain(data)))
+    if not errors:
+        return None
+    # The first by position is what to fix first (and an anyOf's inner errors are noise).
+    error = min(errors, key=lambda e: [str(p) for p in e.absolute_path])
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties":  # point at the unknown key, not its mapping
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        path.append(unknown[0])
+    return path, _schema_message(error, schema)
 
 
 # --- building FormSpecs ----------------------------------------------------------------------
@@ -323,15 +341,9 @@ def form_from_mapping(name: str, data: Mapping[str, Any], *, source: str = "",
                     k: v for k, v in lines.lines.items() if not (k[:len(prefix)] == prefix and len(k) > len(prefix))
                 })
     plain = _plain(data)
-    errors = sorted(_VALIDATOR.iter_errors(plain), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
-    if errors:
-        # The deepest first would be noise under anyOf; the first by path is what to fix first.
-        error = min(errors, key=lambda e: [str(p) for p in e.absolute_path])
-        path = list(error.absolute_path)
-        if error.validator == "additionalProperties":  # point at the unknown key, not its mapping
-            unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-            path.append(unknown[0])
-        raise fail(path, _schema_message(error, FORM_SCHEMA))
+    error = schema_error(plain, FORM_SCHEMA, _VALIDATOR)
+    if error is not None:
+        raise fail(*error)
 
     fields: list[Field] = []
     names: dict[str, int] = {}
