@@ -7,7 +7,9 @@ Run by ``scripts/start`` before anything starts, and by hand after editing a fil
 * the office folder (``BAPAS_CONFIG_DIR``): ``sops/<sop>/forms.yaml`` against the shipped forms,
   ``sops/<sop>/steps.yaml`` against the SOP's steps, the roles of the staff directory and
   cron syntax, ``templates/`` against the project's template names and Jinja syntax;
-* the staff directory itself (``staff.csv``), since every role is checked against it.
+* the staff directory itself (``staff.csv``), since every role is checked against it;
+* every SOP declared in one file (``sops/<id>.yaml``, shipped and the office's): the file and its
+  forms, its roles and its templates (:mod:`bapas_sop.declared.check`).
 
 Every error names the file, the line and the fix, in Indonesian; the exit status is 1 when there
 is any. Nothing is changed and nothing is started.
@@ -60,7 +62,16 @@ class KnownStep:
 
 def known_steps(sop: str, dag_ids: tuple[str, ...] = ()) -> dict[str, KnownStep]:
     """Every human step of ``sop``: ``human_step("id", ...)`` in its DAG files, ``step="id"`` and
-    ``*_STEP = "id"`` constants in its package (steps a flow opens itself)."""
+    ``*_STEP = "id"`` constants in its package (steps a flow opens itself); a declared SOP's from its file."""
+    from bapas_sop.declared import load_all
+
+    for declared in load_all().sops:
+        if declared.id == sop:
+            return {
+                group: KnownStep(group, s.form, None if s.assignee == "pemohon" else s.assignee, declared.source)
+                for s in declared.steps
+                for group in ([s.id, s.id + "_diperpanjang"] if s.extension else [s.id])
+            }
     files = sorted((PACKAGE_DIR / "sops" / sop).rglob("*.py"))
     folder = dags_folder()
     files += sorted(p for p in folder.glob("*.py") if p.stem == sop or p.stem.startswith(f"{sop}_") or p.stem in dag_ids)
@@ -263,6 +274,9 @@ def check_all() -> list[ConfigError]:
     problems += check_directory()
     problems += check_shipped_forms()
     problems += check_office_folder(config_dir())
+    from bapas_sop.declared.check import check_declared_sops  # SOPs declared in one file, sops/<id>.yaml
+
+    problems += check_declared_sops()
     return problems
 
 

@@ -169,3 +169,17 @@ def test_a_broken_office_file_leaves_the_other_sops_parsing(tmp_path):
     assert "Berkas SOP tidak dapat dipakai" in seen["doc"]
     # The good office SOP is an SOP like the others (admin navigation, Kinerja); the broken one is not.
     assert "izin_sederhana" in seen["sops"] and "ppid" in seen["sops"] and "rusak" not in seen["sops"]
+
+
+def test_check_config_names_a_misspelt_role_and_a_missing_template(tmp_path):
+    from bapas_sop.declared.check import check_declared_sops
+
+    text = SIMPLE.replace("assignee: kabapas", "assignee: kabapass").replace("ppid/keberatan_selesai", "izin/hasil")
+    path = tmp_path / "izin_sederhana.yaml"
+    path.write_text(text, encoding="utf-8")
+    problems = [str(p) for p in check_declared_sops((path,))]
+    role, template = problems
+    assert role.startswith(f"{path}:{_line_of(text, 'assignee: kabapass')}: Peran tidak dikenal: 'kabapass'; yang ada: kabapas")
+    assert role.endswith("Periksa ejaannya, atau tulis 'pemohon' untuk pemohon.")
+    assert template == (f"{path}:{_line_of(text, 'izin/hasil')}: templat 'izin/hasil' tidak ditemukan: buat berkas "
+                        "templates/izin/email/hasil.html.")

@@ -40,6 +40,8 @@ def test_every_forms_module_has_its_yaml() -> None:
     import importlib
 
     for module in (*SHARED_FORM_MODULES, *form_modules()):
+        if module == "bapas_sop.declared.forms":
+            continue  # the forms of SOPs declared in one file live in that file (sops/<id>.yaml)
         assert Path(importlib.import_module(module).__file__).with_suffix(".yaml").is_file(), module
 
 

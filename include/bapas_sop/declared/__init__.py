@@ -1,7 +1,8 @@
 """Simple SOPs declared in one YAML file each, without Python (issue 15, part 4).
 
 Where the files are: the ones shipped with the project in ``include/config/sops/`` and an
-office's own in ``$BAPAS_CONFIG_DIR/sops/`` (an office file with the same name replaces the
+office's own in ``$BAPAS_CONFIG_DIR/sops/`` (:func:`bapas_sop.office.config_dir`; beside the
+office's ``sops/<sop>/`` folders of overrides) (an office file with the same name replaces the
 shipped one). Each file becomes one DAG (``dags/sop_deklaratif.py`` through
 :mod:`bapas_sop.declared.dag`), one :class:`~bapas_sop.descriptor.SopDescriptor` (so the admin
 navigation, the Kinerja page and the forms registry see it like any other SOP), a public intake
@@ -17,7 +18,6 @@ read again only when they change (their modification times are part of the cache
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,11 +31,10 @@ SHIPPED_DIR = PROJECT_DIR / "include" / "config" / "sops"
 
 def sop_dirs() -> tuple[Path, ...]:
     """The folders holding SOP files: the shipped one, then the office's (which wins)."""
-    dirs = [SHIPPED_DIR]
-    office = os.environ.get("BAPAS_CONFIG_DIR")
-    if office:
-        dirs.append(Path(office) / "sops")
-    return tuple(dirs)
+    from bapas_sop.office import config_dir
+
+    office = config_dir() / "sops"
+    return (SHIPPED_DIR,) if office.resolve() == SHIPPED_DIR.resolve() else (SHIPPED_DIR, office)
 
 
 def sop_files() -> tuple[Path, ...]:
