@@ -27,7 +27,7 @@ from bapas_sop.policy import StepPolicy
 from bapas_sop.settings import get_settings
 from bapas_sop.store.db import session_scope
 from bapas_sop.store.models import utcnow
-from bapas_sop.textid import format_datetime_id
+from bapas_sop.textid import format_date_id, format_datetime_id
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,7 @@ def context_of(sop: DeclaredSop, request: DeclaredRequest) -> dict[str, Any]:
         "jawaban": dict(request.answers or {}),
         "jawaban_tampil": shown,
         "diterima": format_datetime_id(request.received_at),
+        "tanggal_surat": format_date_id(to_wib(utcnow()).date()),  # the day a letter is made
         "office": get_settings().office,
         "sop_title": sop.title,
     }

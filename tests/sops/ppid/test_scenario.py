@@ -125,3 +125,30 @@ def test_a_refusal_without_its_legal_reason_is_refused_on_the_form(web, smtp_ser
     assert seen["status"] == 422 and "Pasal 17" in seen["text"] and "Tidak dapat diberikan." in seen["text"]
     assert _record(number).outcome == "tidak_dikuasai"
     assert timedelta(0) <= _record(number).closed_at - _record(number).received_at
+
+
+def test_an_officer_who_never_answers_leaves_the_requester_free_to_object(web, smtp_server, run_dag, ppid_dag):
+    """Past the step's expiry the file's default answer applies: "tidak ditanggapi" (Pasal 35 ayat 1 huruf c)."""
+    from sqlalchemy import update
+
+    from bapas_sop.store.db import session_scope
+    from bapas_sop.store.models import FormRequest, utcnow
+
+    number = number_in(ask(web).text)
+
+    def let_it_expire(message, page_html):
+        # The officer reads the email and does nothing; the office calendar's 15 working days pass.
+        with session_scope() as session:
+            session.execute(update(FormRequest).where(FormRequest.step == "menjawab_permohonan")
+                            .values(expires_at=utcnow()))
+        return None
+
+    answers = {"Jawab permohonan informasi publik": let_it_expire,
+               "Jawaban atas permohonan informasi": {"mengajukan_keberatan": "ya", "alasan_keberatan": "c",
+                                                     "uraian_keberatan": "Tidak ada jawaban sama sekali."},
+               "Tanggapi keberatan": {"keputusan": "diterima", "tanggapan": "PPID diminta segera memberikan data."}}
+    dagrun, _responder = run_dag(ppid_dag, {"nomor": number}, answers)
+    assert getattr(dagrun.state, "value", dagrun.state) == "success", task_states(dagrun)
+    assert _record(number).outcome == "tidak_ditanggapi"
+    [answer] = messages(smtp_server.maildir, to=REQUESTER["email"], subject="Jawaban atas permohonan")
+    assert "belum ditanggapi dalam jangka waktu" in answer.text and "Ajukan keberatan" in answer.html
