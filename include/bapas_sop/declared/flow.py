@@ -61,14 +61,14 @@ def register(sop: DeclaredSop, values: Mapping[str, Any], *, submission_key: str
                 session.expunge(found)
                 return found, False
     year = to_wib(now).year
-    for _attempt in range(5):  # two requests at the same moment may pick the same number: try the next
+    for attempt in range(5):  # two requests at the same moment may pick the same number: try the next
         try:
             with session_scope() as session:
                 prefix = f"{sop.number_prefix}-{year}-"
                 count = session.scalar(select(func.count()).select_from(DeclaredRequest)
                                        .where(DeclaredRequest.number.like(f"{prefix}%"))) or 0
                 request = DeclaredRequest(
-                    sop_id=sop.id, number=f"{prefix}{count + 1:04d}", submission_key=submission_key,
+                    sop_id=sop.id, number=f"{prefix}{count + 1 + attempt:04d}", submission_key=submission_key,
                     requester_name=str(values.get(sop.intake.requester_name) or "").strip() or "Pemohon",
                     requester_email=str(values[sop.intake.requester_email]).strip(),
                     data=_jsonable(values), answers={}, status=RUNNING, received_at=now,

@@ -44,3 +44,11 @@ def test_the_page_is_listed_among_the_public_pages(web):
 
     index = web.get("/bapas/admin/", headers=ADMIN)
     assert "/publik/ppid" in index.text
+
+
+def test_too_many_posts_from_one_address_are_held_back_with_the_input_kept(web, smtp_server):
+    for _ in range(10):  # the file's intake.posts_per_hour
+        assert ask(web, email="salah").status_code == 422
+    held = ask(web, rincian_informasi="Anggaran bimbingan klien 2026")
+    assert held.status_code == 429 and "Terlalu banyak kiriman" in held.text
+    assert "Anggaran bimbingan klien 2026" in held.text and web.started_runs == []
