@@ -11,5 +11,6 @@ from __future__ import annotations
 from bapas_sop.declared import sop_files
 from bapas_sop.declared.dag import build_dags
 
-# Airflow's DagBag collects every DAG object at module level.
+# Airflow's DagBag collects every DAG object at module level (and reads this file at all only because
+# it holds the words "airflow" and "dag": its DAGs are built by a function, not written here).
 globals().update({f"dag_{dag_id}": dag for dag_id, dag in build_dags(sop_files()).items()})
