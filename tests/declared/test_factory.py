@@ -183,3 +183,13 @@ def test_check_config_names_a_misspelt_role_and_a_missing_template(tmp_path):
     assert role.endswith("Periksa ejaannya, atau tulis 'pemohon' untuk pemohon.")
     assert template == (f"{path}:{_line_of(text, 'izin/hasil')}: templat 'izin/hasil' tidak ditemukan: buat berkas "
                         "templates/izin/email/hasil.html.")
+
+
+def test_a_file_named_like_an_sop_package_does_not_take_its_dag_id(tmp_path):
+    from bapas_sop.declared.dag import build_dags
+
+    path = tmp_path / "sp2lo.yaml"
+    path.write_text(SIMPLE.replace("id: izin_sederhana", "id: sp2lo"), encoding="utf-8")
+    dags = build_dags((path,))
+    assert list(dags) == ["sp2lo_berkas_sop"]  # dags/sp2lo.py keeps its DAG id, and parses
+    assert "sudah dipakai SOP lain" in dags["sp2lo_berkas_sop"].description

@@ -42,15 +42,32 @@ NUMBER_PATTERN = r"^[A-Z][A-Z0-9]{1,9}-\d{4}-\d{4,6}$"
 def build_dags(files: tuple[Path, ...]) -> dict[str, DAG]:
     """A DAG per file, by DAG id: the SOP's, or for a file with a mistake one that reports it."""
     dags: dict[str, DAG] = {}
+    packages = _package_ids()
     for path in files:
-        try:
-            sop = load_sop(path)
-        except Exception as exc:  # noqa: BLE001 - ConfigError, or anything else: that file's DAG reports it
-            dag = broken_dag(path, exc)
+        if Path(path).stem in packages:
+            # Its DAG id would clash with the package SOP's own DAG and break that one's file too.
+            dag = broken_dag(path, ValueError(
+                f"{path}: id '{Path(path).stem}' sudah dipakai SOP lain (paket Python); beri berkas ini nama lain."),
+                dag_id=f"{Path(path).stem}_berkas_sop")
         else:
-            dag = build_dag(sop)
+            try:
+                sop = load_sop(path)
+            except Exception as exc:  # noqa: BLE001 - ConfigError, or anything else: that file's DAG reports it
+                dag = broken_dag(path, exc)
+            else:
+                dag = build_dag(sop)
         dags[dag.dag_id] = dag
     return dags
+
+
+def _package_ids() -> frozenset[str]:
+    """The SOP packages' ids (folder names under ``bapas_sop/sops``), without importing them."""
+    import importlib.util
+    import pkgutil
+
+    spec = importlib.util.find_spec("bapas_sop.sops")
+    locations = spec.submodule_search_locations if spec is not None else None
+    return frozenset(m.name for m in pkgutil.iter_modules(locations or []) if m.ispkg)
 
 
 def _doc(sop: DeclaredSop) -> str:
@@ -143,11 +160,11 @@ def _step_tasks(sop_id: str, step: Step, group_id: str) -> tuple[Any, list[Any]]
     return group, [catat(group.answer)]
 
 
-def broken_dag(path: Path, error: Exception) -> DAG:
+def broken_dag(path: Path, error: Exception, *, dag_id: str | None = None) -> DAG:
     """A DAG that says what is wrong with an SOP file, under the id the file would have had."""
     import re
 
-    dag_id = re.sub(r"[^a-z0-9_]", "_", Path(path).stem.lower()) or "sop_rusak"
+    dag_id = dag_id or re.sub(r"[^a-z0-9_]", "_", Path(path).stem.lower()) or "sop_rusak"
     message = f"Berkas SOP tidak dapat dipakai: {error}"
     with DAG(
         dag_id=dag_id,
