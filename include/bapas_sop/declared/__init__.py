@@ -94,7 +94,7 @@ def get_declared(sop_id: str):
 
 def descriptors(taken: frozenset[str] = frozenset()) -> tuple:
     """A :class:`~bapas_sop.descriptor.SopDescriptor` per declared SOP whose id no SOP package has."""
-    from bapas_sop.descriptor import NavLink, SopDescriptor
+    from bapas_sop.descriptor import HistorySection, NavLink, SopDescriptor
 
     found = []
     for sop in load_all().sops:
@@ -110,6 +110,7 @@ def descriptors(taken: frozenset[str] = frozenset()) -> tuple:
             router=f"bapas_sop.declared.pages:routers.{sop.id}",
             figures=f"bapas_sop.declared.kinerja:figures_of.{sop.id}",
             confidential=sop.confidential,
+            history=HistorySection(sop.title, f"bapas_sop.declared.history:rows_of.{sop.id}", "declared_history.html"),
             nav=(NavLink(f"Formulir {sop.title}", sop.public_path, "halaman publik untuk mengajukan permohonan.",
                          public=True, airflow_menu=True),),
         ))

@@ -81,6 +81,9 @@ def test_extension_answer_objection_and_the_head_of_office_answer(web, smtp_serv
     kinerja = web.get("/bapas/admin/kinerja", headers=ADMIN).text
     assert "Permohonan diterima" in kinerja and "Informasi diberikan seluruhnya" in kinerja
     assert REQUESTER["nama"] not in kinerja
+    history = web.get("/bapas/admin/riwayat?sop=ppid", headers=ADMIN).text
+    assert number in history and "Informasi diberikan seluruhnya" in history and "Tanggapi keberatan" in history
+    assert REQUESTER["nama"] not in history and REQUEST["tujuan"] not in history
 
     output = capfd.readouterr()
     assert leaks(SECRETS, output.out + output.err) == []
