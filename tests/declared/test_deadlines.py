@@ -63,3 +63,12 @@ def test_an_office_file_changes_a_deadline_without_python(project, tmp_path, mon
     (office / "ppid.yaml").write_text(text.replace("due: {working_days: 10}", "due: {working_days: 5}", 1), encoding="utf-8")
     monkeypatch.setenv("BAPAS_CONFIG_DIR", str(tmp_path / "kantor"))
     assert str(get_declared("ppid").step("menjawab_permohonan").due) == "5 hari kerja"
+
+
+def test_the_requester_is_neither_reminded_nor_escalated_unless_the_file_says_so(project):
+    from bapas_sop.declared import flow, get_declared
+
+    step = get_declared("ppid").step("mengajukan_keberatan")
+    policy = flow._policy(step, ASKED, step.due.after(ASKED))
+    assert policy.remind_before is None and policy.escalate_after is None
+    assert policy.default_answer == {"mengajukan_keberatan": False}

@@ -188,8 +188,13 @@ def _policy(step: Step, opened: datetime, due: datetime) -> StepPolicy:
         overrides["escalate_to_role"] = step.escalate_to
     if step.default_answer is not None:
         overrides["default_answer"] = dict(step.default_answer)
-    if step.assignee == REQUESTER and step.escalate_after is None:
-        overrides["escalate_after"] = None  # nobody is told when a requester lets their time pass
+    if step.assignee == REQUESTER:
+        # An outside person is reminded only when the file says so, and nobody is told when they
+        # let their time pass (an objection, say, is theirs to make or not).
+        if step.remind_before is None:
+            overrides["remind_before"] = None
+        if step.escalate_after is None:
+            overrides["escalate_after"] = None
     return StepPolicy.from_config(**overrides)
 
 

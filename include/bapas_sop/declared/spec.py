@@ -23,7 +23,7 @@ The shape (``include/config/sops/ppid.yaml`` is the full example)::
         form: ppid_jawaban
         assignee: ppid                   # a role of the directory, or "pemohon"
         due: {working_days: 10}          # or hours / days
-        remind_before: {working_days: 2}
+        remind_before: {working_days: 2} # default: bapas.toml [human_steps]; none for the requester
         escalate_after: {hours: 0}
         escalate_to: kabapas
         expire_after: {working_days: 5}
