@@ -30,6 +30,7 @@ def opened(project):
         flow.receive("ppid", request.number, dag_id="ppid", run_id="permohonan__x")
         flow.open_step("ppid", "menjawab_permohonan", dag_id="ppid", run_id="permohonan__x")
         flow.open_step("ppid", "menjawab_permohonan_diperpanjang", dag_id="ppid", run_id="permohonan__x")
+        flow.open_step("ppid", "mengajukan_keberatan", dag_id="ppid", run_id="permohonan__x")
     with session_scope() as session:
         found = {r.step: r for r in session.query(FormRequest).all()}
         for r in found.values():
@@ -65,10 +66,9 @@ def test_an_office_file_changes_a_deadline_without_python(project, tmp_path, mon
     assert str(get_declared("ppid").step("menjawab_permohonan").due) == "5 hari kerja"
 
 
-def test_the_requester_is_neither_reminded_nor_escalated_unless_the_file_says_so(project):
-    from bapas_sop.declared import flow, get_declared
-
-    step = get_declared("ppid").step("mengajukan_keberatan")
-    policy = flow._policy(step, ASKED, step.due.after(ASKED))
-    assert policy.remind_before is None and policy.escalate_after is None
-    assert policy.default_answer == {"mengajukan_keberatan": False}
+def test_the_requester_has_30_working_days_and_is_neither_reminded_nor_escalated(opened):
+    objection = opened["mengajukan_keberatan"]
+    assert objection.assignee_email == REQUESTER["email"] and objection.form_name == "ppid_keberatan"
+    assert to_wib(objection.due_at) == datetime(2027, 2, 2, 10, 0, tzinfo=WIB)  # counted by hand over the holidays
+    assert objection.remind_at is None and objection.escalate_at is None
+    assert objection.expires_at == objection.due_at  # then "no objection" applies (the file's default answer)
