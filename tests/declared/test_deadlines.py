@@ -30,6 +30,11 @@ def opened(project):
         flow.receive("ppid", request.number, dag_id="ppid", run_id="permohonan__x")
         flow.open_step("ppid", "menjawab_permohonan", dag_id="ppid", run_id="permohonan__x")
         flow.open_step("ppid", "menjawab_permohonan_diperpanjang", dag_id="ppid", run_id="permohonan__x")
+        with session_scope() as session:  # the officer's answer, as catat_menjawab_permohonan records it
+            from bapas_sop.declared.models import DeclaredRequest
+
+            session.get(DeclaredRequest, request.id).answers = {
+                "menjawab_permohonan": {"keputusan": "diberikan", "jawaban": "Terlampir.", "tautan_informasi": None}}
         flow.open_step("ppid", "mengajukan_keberatan", dag_id="ppid", run_id="permohonan__x")
     with session_scope() as session:
         found = {r.step: r for r in session.query(FormRequest).all()}
