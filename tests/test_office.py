@@ -163,7 +163,7 @@ def test_an_office_schedule_replaces_the_dags_own_and_a_broken_one_does_not(offi
     path = _write(office_dir / "sops" / "sp2lo" / "steps.yaml", STEPS)
     timetable = office.schedule("sp2lo_ringkasan_harian", default)
     assert type(timetable).__name__ == "CronTriggerTimetable"
-    assert timetable.summary == "30 6 * * 1-5"
+    assert (timetable.expression, str(timetable.timezone)) == ("30 6 * * 1-5", "Asia/Jakarta")
     assert office.schedule("sp2lo_laporan_bulanan", default) == default
 
     office._cache.clear()
