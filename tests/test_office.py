@@ -187,3 +187,12 @@ def test_an_office_template_is_used_first_and_a_broken_one_is_not(office_dir: Pa
     _write(ours, shipped.replace("{% endblock %}", "{% endblok %}"))
     assert "Salam hangat" not in render_email("form_request", context).html
     assert "Mohon isi formulir" in render_email("form_request", context).html
+
+
+def test_the_office_folder_holds_its_own_bapas_toml(office_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bapas_sop.settings import get_settings
+
+    monkeypatch.delenv("BAPAS_CONFIG", raising=False)
+    shipped = (Path(__file__).resolve().parents[1] / "include" / "config" / "bapas.toml").read_text()
+    _write(office_dir / "bapas.toml", shipped.replace('short_name = "Bapas Jambi"', 'short_name = "Bapas Muara Bungo"'))
+    assert get_settings().office["short_name"] == "Bapas Muara Bungo"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bapas_sop.forms.declared import ConfigError, read_yaml
-from bapas_sop.settings import DEFAULT_CONFIG, PROJECT_DIR, TEMPLATES_DIR
+from bapas_sop.settings import PROJECT_DIR, TEMPLATES_DIR, config_path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: The keys of bapas.toml the core reads, by section; an SOP's own section is its own business.
@@ -257,7 +257,7 @@ def check_all() -> list[ConfigError]:
     """Every problem of the configuration this process would run with."""
     from bapas_sop.office import config_dir
 
-    problems = check_toml(Path(os.environ.get("BAPAS_CONFIG", DEFAULT_CONFIG)))
+    problems = check_toml(config_path())
     if problems:  # everything else reads bapas.toml through the settings
         return problems
     problems += check_directory()
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     from bapas_sop.office import config_dir
 
     problems = check_all()
-    print(f"Memeriksa konfigurasi: {Path(os.environ.get('BAPAS_CONFIG', DEFAULT_CONFIG))}, folder kantor {config_dir()}")
+    print(f"Memeriksa konfigurasi: {config_path()}, folder kantor {config_dir()}")
     for problem in problems:
         print(f"KESALAHAN {problem}")
     if problems:
