@@ -126,11 +126,13 @@ def load_checked(path: Path, build: Callable[[YamlDocument], T]) -> T | None:
     try:
         text = path.read_text(encoding="utf-8")
         value = build(read_yaml(path, text))
-    except (ConfigError, UnicodeDecodeError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, what runs keeps running
         fallback = cached[1] if cached is not None else _from_saved_copy(path, build)
+        reason = exc if isinstance(exc, ConfigError) else f"{path}: {type(exc).__name__}: {exc}."
         log.error("Berkas konfigurasi kantor tidak dipakai: %s Sistem memakai %s sampai berkas diperbaiki "
-                  "(periksa dengan scripts/check-config).", exc,
-                  "versi terakhir yang benar" if fallback is not None else "pengaturan bawaan")
+                  "(periksa dengan scripts/check-config).", reason,
+                  "versi terakhir yang benar" if fallback is not None else "pengaturan bawaan",
+                  exc_info=not isinstance(exc, (ConfigError, UnicodeDecodeError, OSError)))
         with _lock:
             _cache[(path, build)] = (stamp, fallback)
         return fallback
@@ -159,14 +161,14 @@ def _save_copy(path: Path, text: str) -> None:
 
 
 def _from_saved_copy(path: Path, build: Callable[[YamlDocument], T]) -> T | None:
-    from bapas_sop.configfile import ConfigError, read_yaml
+    from bapas_sop.configfile import read_yaml
 
     copy = _copy_path(path)
     if not copy.is_file():
         return None
     try:
         return build(read_yaml(path, copy.read_text(encoding="utf-8")))
-    except (ConfigError, OSError):
+    except Exception:  # noqa: BLE001 - a saved copy that no longer fits (a renamed step, a role gone): defaults
         return None
 
 
