@@ -163,7 +163,7 @@ def test_an_office_schedule_replaces_the_dags_own_and_a_broken_one_does_not(offi
     path = _write(office_dir / "sops" / "sp2lo" / "steps.yaml", STEPS)
     timetable = office.schedule("sp2lo_ringkasan_harian", default)
     assert type(timetable).__name__ == "CronTriggerTimetable"
-    assert timetable.summary == "30 6 * * 1-5"
+    assert (timetable.expression, str(timetable.timezone)) == ("30 6 * * 1-5", "Asia/Jakarta")
     assert office.schedule("sp2lo_laporan_bulanan", default) == default
 
     office._cache.clear()
@@ -187,3 +187,31 @@ def test_an_office_template_is_used_first_and_a_broken_one_is_not(office_dir: Pa
     _write(ours, shipped.replace("{% endblock %}", "{% endblok %}"))
     assert "Salam hangat" not in render_email("form_request", context).html
     assert "Mohon isi formulir" in render_email("form_request", context).html
+
+
+def test_the_office_folder_holds_its_own_bapas_toml(office_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bapas_sop.settings import get_settings
+
+    monkeypatch.delenv("BAPAS_CONFIG", raising=False)
+    shipped = (Path(__file__).resolve().parents[1] / "include" / "config" / "bapas.toml").read_text()
+    _write(office_dir / "bapas.toml", shipped.replace('short_name = "Bapas Jambi"', 'short_name = "Bapas Muara Bungo"'))
+    assert get_settings().office["short_name"] == "Bapas Muara Bungo"
+
+
+def test_a_dag_file_parses_with_the_office_schedule_and_despite_a_broken_file(office_dir: Path) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag_file = Path(__file__).resolve().parents[1] / "dags" / "sp2lo_pemantauan.py"
+    path = _write(office_dir / "sops" / "sp2lo" / "steps.yaml", STEPS)
+    bag = DagBag(str(dag_file))
+    assert bag.import_errors == {}
+    assert bag.dags["sp2lo_ringkasan_harian"].timetable.expression == "30 6 * * 1-5"
+    assert bag.dags["sp2lo_laporan_bulanan"].timetable.expression == "0 8 1 * *"
+
+    office._cache.clear()
+    for saved in (Path(os.environ["BAPAS_VAR_DIR"]) / "konfigurasi-terakhir").rglob("*.yaml"):
+        saved.unlink()
+    _write(path, "schedules:\n  sp2lo_ringkasan_harian: [30 6 * * 1-5\n")  # unclosed list
+    bag = DagBag(str(dag_file))
+    assert bag.import_errors == {}
+    assert bag.dags["sp2lo_ringkasan_harian"].timetable.expression == "0 7 * * *"

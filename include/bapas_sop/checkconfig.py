@@ -20,16 +20,21 @@ from __future__ import annotations
 import ast
 import difflib
 import importlib
+import logging
 import os
 import re
 import sys
+import threading
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bapas_sop.forms.declared import ConfigError, read_yaml
-from bapas_sop.settings import DEFAULT_CONFIG, PROJECT_DIR, TEMPLATES_DIR
+from bapas_sop.settings import PROJECT_DIR, TEMPLATES_DIR, config_path
+
+log = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: The keys of bapas.toml the core reads, by section; an SOP's own section is its own business.
@@ -112,6 +117,33 @@ def _steps_in(tree: ast.AST) -> Iterator[tuple[str, str | None, str | None, int]
                 for t, v in zip(names, values):
                     if isinstance(t, ast.Name) and t.id.endswith("_STEP") and _literal(v):
                         yield _literal(v), None, None, node.lineno  # type: ignore[misc]
+
+
+_lock = threading.Lock()
+_parsed: dict[str, Any] = {}
+
+
+def dag_steps() -> dict[str, dict[str, Any]]:
+    """``{dag_id: {step: FormRequestOperator}}`` of the DAG files as Airflow parses them (a DAG
+    built by a factory from YAML included), parsed again only when a file of the folder changes."""
+    folder = dags_folder()
+    stamp = str(max((p.stat().st_mtime_ns for p in folder.glob("*.py")), default=0))
+    with _lock:
+        if _parsed.get("stamp") == stamp:
+            return _parsed["steps"]
+    steps: dict[str, dict[str, Any]] = {}
+    try:
+        from airflow.dag_processing.dagbag import DagBag
+
+        from bapas_sop.airflow.operators import FormRequestOperator
+
+        for dag_id, dag in DagBag(str(folder)).dags.items():
+            steps[dag_id] = {t.step: t for t in dag.tasks if isinstance(t, FormRequestOperator)}
+    except Exception:  # noqa: BLE001 - the static list (known_steps) still answers
+        log.exception("DAG files could not be parsed to list their steps")
+    with _lock:
+        _parsed.update(stamp=stamp, steps=steps)
+    return steps
 
 
 # --- the checks --------------------------------------------------------------------------------
@@ -221,6 +253,9 @@ def check_office_folder(folder: Path) -> list[ConfigError]:
 def _check_steps_of(sop, steps, doc) -> list[ConfigError]:  # noqa: ANN001 - SopDescriptor, OfficeSteps, YamlDocument
     problems = []
     known = known_steps(sop.id, sop.dags)
+    if any(step not in known for step in steps.steps):  # a DAG built by a factory: ask Airflow's parse
+        parsed = dag_steps()
+        known = {**{s: None for dag_id in sop.dags for s in parsed.get(dag_id, {})}, **known}
     for step, override in steps.steps.items():
         if step not in known:
             close = difflib.get_close_matches(step, list(known), n=1)
@@ -268,7 +303,7 @@ def check_all() -> list[ConfigError]:
     """Every problem of the configuration this process would run with."""
     from bapas_sop.office import config_dir
 
-    problems = check_toml(Path(os.environ.get("BAPAS_CONFIG", DEFAULT_CONFIG)))
+    problems = check_toml(config_path())
     if problems:  # everything else reads bapas.toml through the settings
         return problems
     problems += check_directory()
@@ -284,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     from bapas_sop.office import config_dir
 
     problems = check_all()
-    print(f"Memeriksa konfigurasi: {Path(os.environ.get('BAPAS_CONFIG', DEFAULT_CONFIG))}, folder kantor {config_dir()}")
+    print(f"Memeriksa konfigurasi: {config_path()}, folder kantor {config_dir()}")
     for problem in problems:
         print(f"KESALAHAN {problem}")
     if problems:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bapas_sop.settings import DEFAULT_CONFIG
 
 if TYPE_CHECKING:
-    from bapas_sop.forms.declared import YamlDocument
+    from bapas_sop.configfile import YamlDocument
     from bapas_sop.policy import StepPolicy
 
 log = logging.getLogger(__name__)
@@ -121,16 +121,18 @@ def load_checked(path: Path, build: Callable[[YamlDocument], T]) -> T | None:
     if cached is not None and cached[0] == stamp:
         return cached[1]
 
-    from bapas_sop.forms.declared import ConfigError, read_yaml
+    from bapas_sop.configfile import ConfigError, read_yaml
 
     try:
         text = path.read_text(encoding="utf-8")
         value = build(read_yaml(path, text))
-    except (ConfigError, UnicodeDecodeError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, what runs keeps running
         fallback = cached[1] if cached is not None else _from_saved_copy(path, build)
+        reason = exc if isinstance(exc, ConfigError) else f"{path}: {type(exc).__name__}: {exc}."
         log.error("Berkas konfigurasi kantor tidak dipakai: %s Sistem memakai %s sampai berkas diperbaiki "
-                  "(periksa dengan scripts/check-config).", exc,
-                  "versi terakhir yang benar" if fallback is not None else "pengaturan bawaan")
+                  "(periksa dengan scripts/check-config).", reason,
+                  "versi terakhir yang benar" if fallback is not None else "pengaturan bawaan",
+                  exc_info=not isinstance(exc, (ConfigError, UnicodeDecodeError, OSError)))
         with _lock:
             _cache[(path, build)] = (stamp, fallback)
         return fallback
@@ -159,14 +161,14 @@ def _save_copy(path: Path, text: str) -> None:
 
 
 def _from_saved_copy(path: Path, build: Callable[[YamlDocument], T]) -> T | None:
-    from bapas_sop.forms.declared import ConfigError, read_yaml
+    from bapas_sop.configfile import read_yaml
 
     copy = _copy_path(path)
     if not copy.is_file():
         return None
     try:
         return build(read_yaml(path, copy.read_text(encoding="utf-8")))
-    except (ConfigError, OSError):
+    except Exception:  # noqa: BLE001 - a saved copy that no longer fits (a renamed step, a role gone): defaults
         return None
 
 
@@ -316,7 +318,7 @@ def schedule(dag_id: str, default: Any) -> Any:
             log.exception("jadwal kantor tidak dapat dibaca: %s", path)
             continue
         if steps is not None and dag_id in steps.schedules:
-            from airflow.timetables.trigger import CronTriggerTimetable
+            from airflow.sdk import CronTriggerTimetable
 
             return CronTriggerTimetable(steps.schedules[dag_id], timezone="Asia/Jakarta")
     return default
@@ -324,7 +326,7 @@ def schedule(dag_id: str, default: Any) -> Any:
 
 def _build_schedules_only(doc: YamlDocument) -> OfficeSteps:
     """Only what a parse needs: the schedules, checked (roles are checked when a step runs)."""
-    from bapas_sop.forms.declared import ConfigError
+    from bapas_sop.configfile import ConfigError
 
     data = doc.data if isinstance(doc.data, Mapping) else {}
     schedules = data.get("schedules") or {}

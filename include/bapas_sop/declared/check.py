@@ -16,7 +16,7 @@ from bapas_sop.declared.spec import REQUESTER, check_sop
 
 
 def check_declared_sops(files: tuple[Path, ...] | None = None) -> list[Any]:
-    from bapas_sop.forms.declared import ConfigError
+    from bapas_sop.configfile import ConfigError
 
     problems: list[Any] = []
     for path in sop_files() if files is None else files:
@@ -31,7 +31,7 @@ def check_declared_sops(files: tuple[Path, ...] | None = None) -> list[Any]:
 
 def _roles(sop: Any) -> list[Any]:
     from bapas_sop.directory import get_directory
-    from bapas_sop.forms.declared import ConfigError
+    from bapas_sop.configfile import ConfigError
 
     directory = get_directory()
     problems = []
@@ -59,7 +59,7 @@ def _roles(sop: Any) -> list[Any]:
 
 
 def _templates(sop: Any) -> list[Any]:
-    from bapas_sop.forms.declared import ConfigError
+    from bapas_sop.configfile import ConfigError
     from bapas_sop.office import config_dir
     from bapas_sop.settings import TEMPLATES_DIR
     from bapas_sop.templating import template_path

@@ -2,7 +2,7 @@
 
 An office's IT officer writes these files, so every mistake is a :class:`ConfigError` in
 Indonesian naming the file, the line and what to write instead (the same error and YAML reader
-as the declared forms, :mod:`bapas_sop.forms.declared`). Plain Python over the parsed YAML: no
+as the declared forms, :mod:`bapas_sop.configfile`). Plain Python over the parsed YAML: no
 Airflow, no store, no form objects (the forms in the file are built by the forms loader when a
 form is needed, not when a DAG file is parsed).
 
@@ -47,12 +47,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from typing import TYPE_CHECKING
-
 import yaml
 
-if TYPE_CHECKING:
-    from bapas_sop.forms.declared import YamlDocument
+from bapas_sop.configfile import ConfigError, YamlDocument, read_yaml
 
 #: Who answers a step when it is the person who made the request (not a role).
 REQUESTER = "pemohon"
@@ -222,16 +219,6 @@ class DeclaredSop:
 # --- reading ------------------------------------------------------------------------------
 
 
-def __getattr__(name: str) -> Any:
-    # ConfigError lives with the forms loader, whose import (forms, email validation, JSON schema)
-    # would triple a DAG file's parse time: it is imported when a mistake is reported, not before.
-    if name == "ConfigError":
-        from bapas_sop.forms.declared import ConfigError
-
-        return ConfigError
-    raise AttributeError(name)
-
-
 @dataclass(frozen=True)
 class _Unmarked:
     """The parsed YAML without line marks (the fast read): a mistake is read again with them."""
@@ -262,8 +249,6 @@ def load_sop(path: Path | str, text: str | None = None) -> DeclaredSop:
         return sop_from_document(_Unmarked(str(path), data))  # type: ignore[arg-type]
     except (OSError, UnicodeDecodeError, yaml.YAMLError, _ReadAgain):
         pass
-    from bapas_sop.forms.declared import read_yaml
-
     return sop_from_document(read_yaml(path, text))
 
 
@@ -303,8 +288,6 @@ def without_extension(form: Any, when: Mapping[str, tuple[str, ...]]) -> Any:
 
 def check_sop(path: Path | str, text: str | None = None) -> DeclaredSop:
     """The file read with its line marks and its forms built too: every mistake, as ConfigError."""
-    from bapas_sop.forms.declared import read_yaml
-
     sop = sop_from_document(read_yaml(path, text))
     forms_of(sop)
     return sop
@@ -314,11 +297,9 @@ def sop_from_document(doc: YamlDocument) -> DeclaredSop:
     """The SOP of a parsed file; ConfigError naming the line of the first mistake."""
     file = doc.file
 
-    def fail(where: Sequence[str | int], message: str) -> Exception:
-        line = doc.line(where)  # the fast read has no lines: it reads the file again instead
-        from bapas_sop.forms.declared import ConfigError
-
-        return ConfigError(file, line, message)
+    def fail(where: Sequence[str | int], message: str) -> ConfigError:
+        # The fast read has no lines: doc.line raises, and load_sop reads the file again with them.
+        return ConfigError(file, doc.line(where), message)
 
     data = doc.data
     if not isinstance(data, Mapping):

@@ -32,12 +32,16 @@ def _register(table: dict[str, Any], kind: str, name: str) -> Callable[[F], F]:
     def decorate(function: F) -> F:
         existing = table.get(name)
         # Re-importing a module (tests, reload) registers the same function again: fine.
-        if existing is not None and getattr(existing, "__qualname__", None) != function.__qualname__:
+        if existing is not None and _origin(existing) != _origin(function):
             raise ValueError(f"two different {kind}s named {name!r}")
         table[name] = function
         return function
 
     return decorate
+
+
+def _origin(function: Callable[..., Any]) -> tuple[str, str]:
+    return getattr(function, "__module__", ""), getattr(function, "__qualname__", "")
 
 
 def named_check(name: str) -> Callable[[F], F]:

@@ -9,18 +9,10 @@ Airflow parses them (once per change of the folder); the steps an SOP opens from
 from __future__ import annotations
 
 import importlib
-import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-
-log = logging.getLogger(__name__)
-
-_lock = threading.Lock()
-_parsed: dict[str, Any] = {}
-
 
 @dataclass
 class Value:
@@ -81,32 +73,8 @@ def _where(file: str, line: int) -> str:
     return f"{file}:{line}" if line else file
 
 
-def _dag_steps() -> dict[str, dict[str, Any]]:
-    """``{dag_id: {step: FormRequestOperator}}`` from the DAG files, parsed once per change of the folder."""
-    from bapas_sop.checkconfig import dags_folder
-
-    folder = dags_folder()
-    stamp = str(max((p.stat().st_mtime_ns for p in folder.glob("*.py")), default=0))
-    with _lock:
-        if _parsed.get("stamp") == stamp:
-            return _parsed["steps"]
-    steps: dict[str, dict[str, Any]] = {}
-    try:
-        from airflow.dag_processing.dagbag import DagBag
-
-        from bapas_sop.airflow.operators import FormRequestOperator
-
-        bag = DagBag(str(folder))
-        for dag_id, dag in bag.dags.items():
-            steps[dag_id] = {t.step: t for t in dag.tasks if isinstance(t, FormRequestOperator)}
-    except Exception:  # the page still shows the office's values and the forms
-        log.exception("DAG files could not be read for the configuration page")
-    with _lock:
-        _parsed.update(stamp=stamp, steps=steps)
-    return steps
-
-
 def sop_blocks() -> list[SopBlock]:
+    from bapas_sop.checkconfig import dag_steps as _dag_steps
     from bapas_sop.checkconfig import known_steps
     from bapas_sop.descriptor import discover
     from bapas_sop.forms.overlay import overlays
