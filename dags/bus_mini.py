@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, CronTriggerTimetable, Param, PokeReturnValue, TaskGroup, task
 
+from bapas_sop import office
 from bapas_sop.airflow.operators import human_step
 from bapas_sop.airflow.sensors import FormResponseSensor
 from bapas_sop.policy import StepPolicy
@@ -45,7 +46,7 @@ def _nullable_datetime(title: str, description: str) -> Param:
 with DAG(
     dag_id="bus_mini",
     description="Bus Mini: berita video mingguan dan pemeriksaan unggahan YouTube",
-    schedule=CronTriggerTimetable("0 8 * * 1", timezone="Asia/Jakarta"),
+    schedule=office.schedule("bus_mini", CronTriggerTimetable("0 8 * * 1", timezone="Asia/Jakarta")),
     start_date=datetime(2026, 1, 5, tzinfo=WIB),
     catchup=False,
     max_active_runs=2,

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from airflow.providers.standard.sensors.date_time import DateTimeSensorAsync
 from airflow.sdk import DAG, Param, task
 
+from bapas_sop import office
 from bapas_sop.airflow.operators import human_step
 from bapas_sop.airflow.timetables import FirstWorkingDayTimetable
 from bapas_sop.policy import StepPolicy
@@ -38,7 +39,9 @@ ATTENDANCE = StepPolicy.from_config(remind_before=timedelta(hours=4), expire_aft
 with DAG(
     dag_id="gaji_umr",
     description="Gaji UMR: kegiatan sosial bulanan bersama klien pemasyarakatan",
-    schedule=FirstWorkingDayTimetable(months=1, hour=8, minute=0, timezone="Asia/Jakarta", interval="current"),
+    schedule=office.schedule(
+        "gaji_umr", FirstWorkingDayTimetable(months=1, hour=8, minute=0, timezone="Asia/Jakarta", interval="current"),
+    ),
     start_date=datetime(2026, 1, 1, tzinfo=WIB),
     catchup=False,
     max_active_runs=2,

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from airflow.providers.standard.sensors.date_time import DateTimeSensorAsync
 from airflow.sdk import DAG, Param, task
 
+from bapas_sop import office
 from bapas_sop.airflow.operators import human_step
 from bapas_sop.airflow.timetables import FirstWorkingDayTimetable
 from bapas_sop.policy import StepPolicy
@@ -38,7 +39,9 @@ SESSION = StepPolicy.from_config(remind_before=timedelta(hours=4), expire_after=
 with DAG(
     dag_id="pasjam_school",
     description="Pasjam School: penyuluhan hukum ke sekolah berisiko tinggi, tiap semester",
-    schedule=FirstWorkingDayTimetable(months=6, hour=8, minute=0, timezone="Asia/Jakarta", interval="current"),
+    schedule=office.schedule(
+        "pasjam_school", FirstWorkingDayTimetable(months=6, hour=8, minute=0, timezone="Asia/Jakarta", interval="current"),
+    ),
     start_date=datetime(2026, 1, 1, tzinfo=WIB),
     catchup=False,
     max_active_runs=1,

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, CronTriggerTimetable, Param, PokeReturnValue, TaskGroup, task
 
+from bapas_sop import office
+
 WIB = ZoneInfo("Asia/Jakarta")
 # How often a waiting form is looked at (reschedule mode: no worker is held in between).
 FORM_POLL = timedelta(minutes=5)
@@ -30,7 +32,7 @@ FORM_TIMEOUT = timedelta(days=10)
 with DAG(
     dag_id="pekan_disiplin",
     description="Pekan Disiplin: rekap kehadiran dan disiplin pegawai mingguan (PP 94/2021)",
-    schedule=CronTriggerTimetable("0 7 * * 1", timezone="Asia/Jakarta"),
+    schedule=office.schedule("pekan_disiplin", CronTriggerTimetable("0 7 * * 1", timezone="Asia/Jakarta")),
     start_date=datetime(2026, 1, 5, tzinfo=WIB),
     catchup=False,
     max_active_runs=1,

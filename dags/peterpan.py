@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, Param, TaskGroup, XComArg, task
 
+from bapas_sop import office
 from bapas_sop.airflow.google_forms import GoogleFormCollectOperator
 from bapas_sop.airflow.operators import human_step
 from bapas_sop.airflow.sensors import FormResponseSensor
@@ -42,7 +43,9 @@ GIFT = StepPolicy.from_config(due=timedelta(days=7), remind_before=timedelta(day
 with DAG(
     dag_id="peterpan",
     description="Peterpan: survei Pegawai Terbaik Jadi Panutan tiap triwulan",
-    schedule=FirstWorkingDayTimetable(months=3, hour=8, minute=0, timezone="Asia/Jakarta", interval="previous"),
+    schedule=office.schedule(
+        "peterpan", FirstWorkingDayTimetable(months=3, hour=8, minute=0, timezone="Asia/Jakarta", interval="previous"),
+    ),
     start_date=datetime(2026, 1, 1, tzinfo=WIB),
     catchup=False,
     max_active_runs=1,

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from airflow.sdk import DAG, Param, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from bapas_sop import office
 from bapas_sop.airflow.operators import human_step
 from bapas_sop.policy import StepPolicy
 from bapas_sop.settings import get_settings
@@ -37,7 +38,9 @@ REVIEW = StepPolicy.from_config(due=timedelta(days=2), remind_before=timedelta(h
 with DAG(
     dag_id="piket_hari_libur",
     description="Piket Hari Libur (Bu Tejo): jadwal piket hari libur bulan berikutnya",
-    schedule=CronTriggerTimetable(f"0 {DRAFT_HOUR} {DRAFT_DAY} * *", timezone="Asia/Jakarta"),
+    schedule=office.schedule(
+        "piket_hari_libur", CronTriggerTimetable(f"0 {DRAFT_HOUR} {DRAFT_DAY} * *", timezone="Asia/Jakarta"),
+    ),
     start_date=datetime(2026, 1, 1, tzinfo=WIB),
     catchup=False,
     max_active_runs=2,

@@ -23,12 +23,14 @@ from airflow.providers.standard.sensors.date_time import DateTimeSensorAsync
 from airflow.sdk import DAG, Param, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from bapas_sop import office
+
 WIB = ZoneInfo("Asia/Jakarta")
 
 with DAG(
     dag_id="piket_hari_libur_harian",
     description="Piket Hari Libur (Bu Tejo): pengingat, kehadiran, catatan dan laporan petugas piket (06.00 WIB)",
-    schedule=CronTriggerTimetable("0 6 * * *", timezone="Asia/Jakarta"),
+    schedule=office.schedule("piket_hari_libur_harian", CronTriggerTimetable("0 6 * * *", timezone="Asia/Jakarta")),
     start_date=datetime(2026, 1, 1, tzinfo=WIB),
     catchup=False,
     max_active_runs=1,

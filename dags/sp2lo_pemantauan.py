@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import DAG, Param, task
 
+from bapas_sop import office
+
 WIB = ZoneInfo("Asia/Jakarta")
 START = datetime(2026, 1, 1, tzinfo=WIB)
 DEFAULT_ARGS = {"owner": "bapas-sop", "retries": 2, "retry_delay": timedelta(minutes=2)}
@@ -30,7 +32,7 @@ TAGS = ["sop", "sp2lo", "litmas", "pemantauan"]
 with DAG(
     dag_id="sp2lo_pemantauan",
     description="SP2LO: pengingat 50%/80% dan eskalasi Litmas yang melewati batas waktu (tiap jam)",
-    schedule="0 * * * *",
+    schedule=office.schedule("sp2lo_pemantauan", "0 * * * *"),
     start_date=START,
     catchup=False,
     max_active_runs=1,
@@ -73,7 +75,7 @@ with DAG(
 with DAG(
     dag_id="sp2lo_ringkasan_harian",
     description="SP2LO: ringkasan harian Litmas terlambat untuk Kepala Bapas dan Kasubsi (07.00 WIB)",
-    schedule="0 7 * * *",
+    schedule=office.schedule("sp2lo_ringkasan_harian", "0 7 * * *"),
     start_date=START,
     catchup=False,
     max_active_runs=1,
@@ -97,7 +99,7 @@ with DAG(
 with DAG(
     dag_id="sp2lo_laporan_bulanan",
     description="SP2LO: laporan bulanan ketepatan waktu Litmas (PDF) untuk Kepala Bapas, tanggal 1 pukul 08.00 WIB",
-    schedule="0 8 1 * *",
+    schedule=office.schedule("sp2lo_laporan_bulanan", "0 8 1 * *"),
     start_date=START,
     catchup=False,
     max_active_runs=1,

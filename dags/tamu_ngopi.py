@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from airflow.providers.standard.sensors.date_time import DateTimeSensorAsync
 from airflow.sdk import DAG, Param, TaskGroup, task
 
+from bapas_sop import office
 from bapas_sop.airflow.sensors import STEP_KEY_TEMPLATE, FormResponseSensor
 from bapas_sop.airflow.timetables import FirstWorkingDayTimetable
 from bapas_sop.sops.tamu_ngopi.sensors import FollowUpSensor
@@ -43,7 +44,9 @@ def _waits_for(step: str, doc_md: str) -> FormResponseSensor:
 with DAG(
     dag_id="tamu_ngopi",
     description="Tamu Ngopi: forum Tatap Muka Sharing Opini bulanan dan tindak lanjutnya",
-    schedule=FirstWorkingDayTimetable(months=1, hour=8, minute=0, timezone="Asia/Jakarta", interval="current"),
+    schedule=office.schedule(
+        "tamu_ngopi", FirstWorkingDayTimetable(months=1, hour=8, minute=0, timezone="Asia/Jakarta", interval="current"),
+    ),
     start_date=datetime(2026, 1, 1, tzinfo=WIB),
     catchup=False,
     # The follow-up of a month's action items may run into the next month's forum.

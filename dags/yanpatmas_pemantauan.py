@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import DAG, Param, task
 
+from bapas_sop import office
+
 WIB = ZoneInfo("Asia/Jakarta")
 START = datetime(2026, 1, 1, tzinfo=WIB)
 DEFAULT_ARGS = {"owner": "bapas-sop", "retries": 2, "retry_delay": timedelta(minutes=2)}
@@ -29,7 +31,7 @@ TAGS = ["sop", "yanpatmas", "pengaduan", "pemantauan"]
 with DAG(
     dag_id="yanpatmas_pemantauan",
     description="YANPATMAS: pengingat sebelum batas waktu dan eskalasi ke Kepala Bapas sesudahnya (tiap jam)",
-    schedule="0 * * * *",
+    schedule=office.schedule("yanpatmas_pemantauan", "0 * * * *"),
     start_date=START,
     catchup=False,
     max_active_runs=1,
@@ -70,7 +72,7 @@ with DAG(
 with DAG(
     dag_id="yanpatmas_laporan_bulanan",
     description="YANPATMAS: laporan bulanan pengaduan (PDF) untuk Kepala Bapas, tanggal 1 pukul 08.00 WIB",
-    schedule="0 8 1 * *",
+    schedule=office.schedule("yanpatmas_laporan_bulanan", "0 8 1 * *"),
     start_date=START,
     catchup=False,
     max_active_runs=1,

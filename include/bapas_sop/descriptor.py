@@ -147,7 +147,7 @@ def load(target: str) -> Any:
 
 @lru_cache(maxsize=1)
 def discover() -> tuple[SopDescriptor, ...]:
-    """Every SOP package's descriptor, in a stable order (by id)."""
+    """Every SOP package's descriptor and every declared SOP's, in a stable order (by id)."""
     spec = importlib.util.find_spec(SOPS_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return ()
@@ -162,7 +162,12 @@ def discover() -> tuple[SopDescriptor, ...]:
         if descriptor.id != info.name:
             raise ValueError(f"{SOPS_PACKAGE}.{info.name}: descriptor id {descriptor.id!r} differs from its package")
         found.append(descriptor)
-    return tuple(found)
+    # SOPs declared in one YAML file each (bapas_sop.declared): a broken file is logged and left
+    # out there, so that it never hides the other SOPs.
+    from bapas_sop.declared import descriptors as declared_descriptors
+
+    found.extend(declared_descriptors(frozenset(d.id for d in found)))
+    return tuple(sorted(found, key=lambda d: d.id))
 
 
 def get_sop(sop_id: str) -> SopDescriptor:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bapas_sop import audit
+from bapas_sop import audit, office
 from bapas_sop.directory import Directory, Person, get_directory
 from bapas_sop.forms.links import LinkClaims, LinkError, form_url, read_link, sign_link
 from bapas_sop.forms.registry import get_form
@@ -186,6 +186,9 @@ def open_request(
     get_form(form_name)  # fail early on a typo, before anyone is emailed
     now = now or utcnow()
     policy = policy or StepPolicy.from_config()
+    # The office's own steps.yaml (assignee role, times, escalation role), read when the step
+    # opens: an edit applies to the next step opened, without a restart or a DAG change.
+    assignee, policy = office.effective_step(dag_id, step, assignee, policy)
     with session_scope() as session:
         existing = session.scalar(select(FormRequest).where(FormRequest.key == key))
         if existing is not None:

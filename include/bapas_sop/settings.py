@@ -43,8 +43,20 @@ class Settings:
         return self.config["office"]
 
 
+def config_path() -> Path:
+    """``BAPAS_CONFIG``; else the ``bapas.toml`` of the office folder ``BAPAS_CONFIG_DIR`` when it has
+    one (see ``bapas_sop.office``); else the project's ``include/config/bapas.toml``."""
+    explicit = os.environ.get("BAPAS_CONFIG")
+    if explicit:
+        return Path(explicit)
+    folder = os.environ.get("BAPAS_CONFIG_DIR")
+    if folder and (Path(folder) / "bapas.toml").is_file():
+        return Path(folder) / "bapas.toml"
+    return DEFAULT_CONFIG
+
+
 def _load_config() -> dict[str, Any]:
-    path = Path(os.environ.get("BAPAS_CONFIG", DEFAULT_CONFIG))
+    path = config_path()
     with path.open("rb") as fh:
         return tomllib.load(fh)
 

@@ -139,6 +139,8 @@ def human_step(
     review_round_title: str | None = None,
     sensor_class: type[FormResponseSensor] | None = None,
     sensor_kwargs: Mapping[str, Any] | None = None,
+    request_class: type[FormRequestOperator] | None = None,
+    request_kwargs: Mapping[str, Any] | None = None,
 ) -> HumanStep:
     """Declare one human step of an SOP: ask a person on a form, then wait for the answer.
 
@@ -152,6 +154,9 @@ def human_step(
         (default: this step's title and "(revisi ke-{round})").
     :param sensor_kwargs: further arguments of the waiting task (e.g. a review's
         ``decision_field``, ``max_rounds``).
+    :param request_class: the asking task's class, a :class:`FormRequestOperator` (default) or a
+        subclass that decides whom to ask and what to show when it runs (declared SOPs).
+    :param request_kwargs: further arguments of the asking task (e.g. ``trigger_rule``).
     """
     extra = dict(sensor_kwargs or {})
     if review_of is not None:
@@ -169,7 +174,7 @@ def human_step(
     elif revision_title or review_round_title:
         raise ValueError(f"{step}: revision titles are for a review step (review_of=...)")
     with HumanStep(group_id=step, tooltip=title) as group:
-        request = FormRequestOperator(
+        request = (request_class or FormRequestOperator)(
             task_id="kirim_formulir",
             step=step,
             form=form,
@@ -180,6 +185,7 @@ def human_step(
             policy=policy,
             due_at=due_at,
             doc_md=doc_md,
+            **dict(request_kwargs or {}),
         )
         response = (sensor_class or FormResponseSensor)(
             task_id="tunggu_jawaban",

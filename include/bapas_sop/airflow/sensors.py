@@ -140,6 +140,19 @@ class FormResponseSensor(BaseSensorOperator):
         return _checked(outcome)
 
 
+class StatusOnlySensor(FormResponseSensor):
+    """Waits like :class:`FormResponseSensor`; its XCom is ``{"key", "status", "defaulted"}`` only.
+
+    For steps whose answers must not enter Airflow (a complaint, an outside requester's request):
+    the task after the step reads the answer from the project's database by its key. The resume
+    event carries the key only, so nothing else of the step reaches Airflow's tables either.
+    """
+
+    def settled(self, context: Context, outcome: dict[str, Any]) -> Any:
+        checked = _checked(outcome)
+        return {"key": checked["key"], "status": checked["status"], "defaulted": bool(checked.get("defaulted"))}
+
+
 def _checked(event: Mapping[str, Any] | None) -> dict[str, Any]:
     """An answered outcome, or the default answer of an expired one; fail clearly otherwise."""
     if not event:

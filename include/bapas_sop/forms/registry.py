@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from bapas_sop.forms.spec import FormSpec
 
 _FORMS: dict[str, FormSpec] = {}
 
 # The shared forms; each SOP names its own in its descriptor (bapas_sop.descriptor).
-SHARED_FORM_MODULES = ("bapas_sop.forms.common", "bapas_sop.kinerja.forms")
+SHARED_FORM_MODULES = ("bapas_sop.kinerja.forms",)
 
 
 def register(*specs: FormSpec) -> None:
@@ -20,19 +21,45 @@ def register(*specs: FormSpec) -> None:
         _FORMS[spec.name] = spec
 
 
-def get_form(name: str) -> FormSpec:
-    if name not in _FORMS:
-        from bapas_sop.descriptor import form_modules
+def register_declared(path: Path | str) -> dict[str, FormSpec]:
+    """Register the forms of a YAML file and return them by name.
 
-        for module in (*SHARED_FORM_MODULES, *form_modules()):
-            importlib.import_module(module)
-    return _FORMS[name]
+    A forms module passes its own ``__file__``: its forms are declared in the ``.yaml`` beside it
+    (``sops/<sop>/forms.py`` -> ``sops/<sop>/forms.yaml``), after it has registered the named
+    checks they use. A mistake in the file raises ``ConfigError`` (file, line, Indonesian fix).
+    """
+    from bapas_sop.forms.declared import load_forms
+
+    target = Path(path)
+    forms = load_forms(target.with_suffix(".yaml") if target.suffix == ".py" else target)
+    register(*forms.values())
+    return forms
 
 
-def all_forms() -> dict[str, FormSpec]:
-    """Every form of every SOP, by name (imports all form modules)."""
+def _import_all() -> None:
     from bapas_sop.descriptor import form_modules
 
     for module in (*SHARED_FORM_MODULES, *form_modules()):
         importlib.import_module(module)
+
+
+def base_forms() -> dict[str, FormSpec]:
+    """Every form as shipped with the project, without the office's changes (imports all form modules)."""
+    _import_all()
     return dict(_FORMS)
+
+
+def get_form(name: str) -> FormSpec:
+    """The form ``name`` as people see it: shipped, with the office's changes (``forms.overlay``)."""
+    if name not in _FORMS:
+        _import_all()
+    from bapas_sop.forms.overlay import effective
+
+    return effective(_FORMS[name])
+
+
+def all_forms() -> dict[str, FormSpec]:
+    """Every form of every SOP, by name, with the office's changes (imports all form modules)."""
+    from bapas_sop.forms.overlay import effective
+
+    return {name: effective(spec) for name, spec in base_forms().items()}

@@ -86,6 +86,12 @@ def router(admin: Callable[..., Any]) -> APIRouter:
 
         return history_page(sop)
 
+    @routes.get("/konfigurasi", response_class=HTMLResponse)
+    def configuration() -> Response:
+        from bapas_sop.web.admin_config import config_page
+
+        return config_page()
+
     @routes.get("/proses", response_class=HTMLResponse)
     def processes() -> Response:
         # The launcher's supervisor (devstack) writes this file; under Compose Docker restarts

@@ -68,7 +68,7 @@ def test_a_complainant_without_email_is_asked_through_ulp(web, smtp_server):
 def test_only_a_status_leaves_the_store(smtp_server):
     from bapas_sop import humantask
     from bapas_sop.sops.yanpatmas import flow
-    from bapas_sop.sops.yanpatmas.steps import ConfidentialStepSensor, bare_outcome
+    from bapas_sop.sops.yanpatmas.steps import ConfidentialStepSensor
 
     _stored()
     opened = flow.open_step("menerima_laporan", "yanpatmas_penerimaan", "ulp", dag_id=DAG, run_id=RUN)
@@ -78,7 +78,6 @@ def test_only_a_status_leaves_the_store(smtp_server):
     # Resumed, the sensor is handed the request key only and reads the step from the store.
     resumed = sensor.execute_complete({}, {"key": opened.key})
     assert resumed == {"key": opened.key, "status": "answered", "defaulted": False}
-    assert "Sulastri" not in str(bare_outcome(humantask.poll(opened.key)))
     assert flow.record_check(DAG, RUN, opened.key) == "tidak_lengkap"
 
 

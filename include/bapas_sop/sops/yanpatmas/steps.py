@@ -16,14 +16,14 @@ Kept light: only ``airflow.sdk`` and the core's sensor at import (DAG files impo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
 from bapas_sop.airflow.hooks import HumanTaskHook
 from bapas_sop.airflow.operators import HumanStep
-from bapas_sop.airflow.sensors import STEP_KEY_TEMPLATE, FormResponseSensor
+from bapas_sop.airflow.sensors import STEP_KEY_TEMPLATE, StatusOnlySensor
 from bapas_sop.airflow.triggers import FormResponseTrigger
 
 if TYPE_CHECKING:
@@ -34,27 +34,13 @@ if TYPE_CHECKING:
 COMPLAINANT = "{pelapor}"
 EXAMINER = "{pemeriksa}"
 
-#: What of a step's outcome may leave the store: whether and how it ended, never what was typed.
-_OUTCOME_KEYS = ("status", "key", "request_id", "default_answer")
-
-
-def bare_outcome(outcome: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """``outcome`` without the answer and without who answered (a complainant's email)."""
-    if outcome is None:
-        return None
-    return {k: outcome[k] for k in _OUTCOME_KEYS if k in outcome}
-
 
 class ConfidentialResponseTrigger(FormResponseTrigger):
     """A step deferred by an earlier version: fires at once with the key, the task parks anew."""
 
 
-class ConfidentialStepSensor(FormResponseSensor):
-    """Waits for a step like :class:`FormResponseSensor`; its XCom is ``{"key", "status"}`` only."""
-
-    def settled(self, context: Context, outcome: dict[str, Any]) -> Any:
-        checked = super().settled(context, outcome)
-        return {"key": checked["key"], "status": checked["status"], "defaulted": bool(checked.get("defaulted"))}
+class ConfidentialStepSensor(StatusOnlySensor):
+    """The core's :class:`StatusOnlySensor` under the name the DAG's tasks have carried."""
 
 
 class ConfidentialRequestOperator(BaseOperator):

@@ -15,7 +15,10 @@ def _import_sop_models() -> None:
 
     from bapas_sop.descriptor import SOPS_PACKAGE, discover
 
+    importlib.import_module("bapas_sop.declared.models")  # the requests of every declared SOP
     for sop in discover():
+        if importlib.util.find_spec(f"{SOPS_PACKAGE}.{sop.id}") is None:
+            continue  # a declared SOP (one YAML file) has no package of its own
         name = f"{SOPS_PACKAGE}.{sop.id}.models"
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name)
