@@ -67,6 +67,13 @@ def test_an_office_changes_labels_options_and_required_flags(office_dir: Path) -
     assert get_form("sp2lo_disposisi") == shipped
 
 
+def test_required_written_by_the_office_replaces_a_required_if(office_dir: Path) -> None:
+    assert base_forms()["sp2lo_rekomendasi"].field("catatan").required_if == ("keputusan", "revisi")
+    _write(office_dir / "sops" / "sp2lo" / "forms.yaml", "sp2lo_rekomendasi:\n  fields:\n    catatan:\n      required: true\n")
+    form = get_form("sp2lo_rekomendasi")
+    assert form.validate({"keputusan": "setuju"}).errors == {"catatan": "Catatan wajib diisi."}
+
+
 def test_an_office_cannot_add_an_option_value_the_sop_does_not_know(office_dir: Path) -> None:
     from bapas_sop.forms.declared import ConfigError, read_yaml
     from bapas_sop.forms.overlay import build_overlay

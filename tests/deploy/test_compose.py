@@ -384,6 +384,8 @@ def test_init_migrates_both_databases_and_creates_the_project_database(raw):
     script = "\n".join(init["command"]) if isinstance(init["command"], list) else init["command"]
     assert "airflow db migrate" in script
     assert "from bapas_sop.store import migrate; migrate()" in script
+    # The office's configuration is checked before anything is migrated or started (issue 15).
+    assert script.index("python -m bapas_sop.checkconfig") < script.index("airflow db migrate")
     assert "CREATE DATABASE" in script
     assert init.get("restart") == "no", "a one-shot init must not restart forever"
     # The script is what bash gets: Compose turns $$ into $; it must parse, and so must the

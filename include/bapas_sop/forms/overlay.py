@@ -107,6 +107,8 @@ def build_overlay(doc: YamlDocument, base: Mapping[str, FormSpec] | None = None)
                                   f"form '{form_name}': " + _unknown("pertanyaan", field_name, names))
             original = spec.field(field_name)
             typed = {k: v for k, v in changes.items() if k != "choices"}
+            if "required" in typed:  # the office's word replaces a "required if" of the shipped form
+                typed["required_if"] = None
             if "choices" in changes:
                 typed["choices"] = _choices(doc, where, spec, original, changes["choices"])
             fields[field_name] = typed
