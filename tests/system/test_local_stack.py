@@ -78,7 +78,10 @@ def test_sp2lo_triggered_over_rest_and_answered_over_http(local_stack: SystemSta
                 quiet = pool
                 break
             time.sleep(2)
-        assert quiet is not None, "some task instance kept running for 2 minutes while the step waited"
+        assert quiet is not None, (
+            "some task instance kept running for 2 minutes while the step waited: "
+            f"{[(ti['dag_id'], ti['task_id']) for ti in api.task_instances(state='running')]}"
+        )
         assert api.count_task_instances(state="deferred") == 0  # no trigger stands in for the person
         waiting = api.task_instances(state="awaiting_input")
         assert DISPOSITION_WAIT in {ti["task_id"] for ti in waiting}
