@@ -20,7 +20,11 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["sop", "layanan"],
-    default_args={"owner": "bapas-sop", "retries": 1, "retry_delay": timedelta(minutes=1)},
+    # Ahead of every SOP's tasks when slots are short: with 50 SP2LO cases busy, the sweep's
+    # tasks otherwise waited the whole 30 minutes of the soak (Airflow's default weights favour
+    # long chains), and no reminder, escalation or email retry went out.
+    default_args={"owner": "bapas-sop", "retries": 1, "retry_delay": timedelta(minutes=1),
+                  "priority_weight": 1000, "weight_rule": "absolute"},
     doc_md=__doc__,
 ) as dag:
 
