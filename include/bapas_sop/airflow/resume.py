@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bapas_sop.humantask import Wake
+    from bapas_sop.stepstate import Wake
 
 log = logging.getLogger(__name__)
 
@@ -88,24 +88,24 @@ def resume(wake: Wake, settle: timedelta = PARK_SETTLE) -> str:
 
 def _deliver(wakes: list[Wake], result: ReconcileResult, settle: timedelta = PARK_SETTLE) -> None:
     """Resume what is parked. A wake-up is kept until the task has taken the outcome (its
-    sensor deletes it, :func:`bapas_sop.humantask.release`) or has ended otherwise: a resume
+    sensor deletes it, :func:`bapas_sop.stepstate.release`) or has ended otherwise: a resume
     that does not hold (``dag.test()`` writes the state it saw back over a resume that came
     within the same instant) is seen again by the next round and resumed again."""
-    from bapas_sop import humantask
+    from bapas_sop import stepstate
 
     for wake in wakes:
         if not wake.task_id:
-            humantask.wake_done(wake.request_id)
+            stepstate.wake_done(wake.request_id)
             continue
         outcome = resume(wake, settle)
         if outcome == "finished" or wake.attempts >= MAX_ATTEMPTS:
             if outcome != "finished":
                 log.warning("Task %s of %s never took the outcome of %s; dropping its wake-up",
                             wake.task_id, wake.run_id, wake.key)
-            humantask.wake_done(wake.request_id)
+            stepstate.wake_done(wake.request_id)
             result.finished.append(wake.key)
             continue
-        humantask.wake_later(wake.request_id)
+        stepstate.wake_later(wake.request_id)
         (result.resumed if outcome == "resumed" else result.later).append(wake.key)
 
 
@@ -114,11 +114,11 @@ def resume_request(request_id: int) -> ReconcileResult:
 
     Best effort: whatever goes wrong leaves the wake for the :class:`Reconciler`.
     """
-    from bapas_sop import humantask
+    from bapas_sop import stepstate
 
     result = ReconcileResult()
     try:
-        _deliver(humantask.wakes_of(request_id), result)
+        _deliver(stepstate.wakes_of(request_id), result)
     except Exception:  # noqa: BLE001 - the answer is stored; the reconciler resumes the task later
         log.exception("Resuming the task of request %s failed; the reconciler will try again", request_id)
     return result
@@ -129,10 +129,10 @@ def reconcile(settle: timedelta = PARK_SETTLE) -> ReconcileResult:
 
     Reads the due wakes only (indexed), so its cost does not grow with the steps still waiting.
     """
-    from bapas_sop import humantask
+    from bapas_sop import stepstate
 
     result = ReconcileResult()
-    _deliver(humantask.due_wakes(), result, settle)
+    _deliver(stepstate.due_wakes(), result, settle)
     if result.resumed or result.finished:
         log.info("Human steps: %d task(s) resumed, %d had nothing left to resume",
                  len(result.resumed), len(result.finished))

@@ -30,7 +30,7 @@ from bapas_sop.airflow.hooks import HumanTaskHook
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from bapas_sop.humantask import RequestKey
+    from bapas_sop.stepstate import RequestKey
     from bapas_sop.store.models import FormRequest
 
 #: The key template of a step's first round, rendered with the task instance's own context.
@@ -49,7 +49,7 @@ TIMEOUT_GRACE = timedelta(minutes=1)
 class FormResponseSensor(BaseSensorOperator):
     """Waits for the answer to a form request and returns it as the task's XCom.
 
-    The returned value is the outcome of :func:`bapas_sop.humantask.poll`: ``answer`` holds
+    The returned value is the outcome of :func:`bapas_sop.stepstate.poll`: ``answer`` holds
     the typed values of the form, ``answered_by`` who answered (a stand-in shows up here), and
     ``substituted_for`` whom they stood in for. When the step expires unanswered, the step's
     default answer is returned if it has one (``defaulted`` is then true); otherwise the task
@@ -57,7 +57,7 @@ class FormResponseSensor(BaseSensorOperator):
 
     While the person has not answered, the task is parked in ``awaiting_input`` (what the
     Airflow UI shows): it holds no worker and nothing polls it. It records itself on the request
-    (:func:`bapas_sop.humantask.mark_waiting`) so that whoever settles the step knows which
+    (:func:`bapas_sop.stepstate.mark_waiting`) so that whoever settles the step knows which
     task to resume; being resumed, it reads the outcome from the project's database (the
     resume event carries the request key only, never the answer).
 
@@ -81,7 +81,7 @@ class FormResponseSensor(BaseSensorOperator):
     def request_subject(self) -> str | None:
         """Whom or what the awaited request is about (``laporan/<nip>`` gives the NIP): a mapped
         task's index label."""
-        from bapas_sop.humantask import RequestKey
+        from bapas_sop.stepstate import RequestKey
 
         return RequestKey.parse(self.request_key).subject
 
@@ -90,20 +90,20 @@ class FormResponseSensor(BaseSensorOperator):
 
     def wait_for(self, context: Context, key: str) -> Any:
         """The step's result now if it is settled; otherwise park until it is."""
-        from bapas_sop import humantask
+        from bapas_sop import stepstate
 
-        outcome = humantask.poll(key)
+        outcome = stepstate.poll(key)
         if outcome["status"] == "open":
             ti = context["ti"]
             # Mark first, then read again: an answer stored in between is seen here, one stored
-            # after the mark leaves a wake-up for this task (see humantask.mark_waiting).
-            outcome = humantask.mark_waiting(key, ti.task_id, ti.map_index if ti.map_index is not None else -1)
+            # after the mark leaves a wake-up for this task (see stepstate.mark_waiting).
+            outcome = stepstate.mark_waiting(key, ti.task_id, ti.map_index if ti.map_index is not None else -1)
         if outcome["status"] == "open":
             self.log.info("Waiting for an answer to %s (parked, awaiting input)", key)
             raise TaskAwaitingInput(
                 method_name="execute_complete", kwargs={"request_key": key}, timeout=self._park_timeout(outcome),
             )
-        humantask.release(key)
+        stepstate.release(key)
         return self.settled(context, outcome)
 
     def _park_timeout(self, outcome: Mapping[str, Any]) -> timedelta:
@@ -120,12 +120,12 @@ class FormResponseSensor(BaseSensorOperator):
         """Resumed: by an answer or an expiry (the event names the request), or by Airflow's
         timeout (an error event). Either way the project's database says what happened; a step
         still open (a deadline moved, a spurious resume) is waited for again."""
-        from bapas_sop import humantask
+        from bapas_sop import stepstate
 
         key = (event or {}).get("key") or request_key
         if not key:
             ti = context["ti"]
-            key = humantask.waiting_key(ti.dag_id, ti.run_id, ti.task_id, ti.map_index if ti.map_index is not None else -1)
+            key = stepstate.waiting_key(ti.dag_id, ti.run_id, ti.task_id, ti.map_index if ti.map_index is not None else -1)
         if not key:
             raise AirflowFailException(
                 f"Tugas {self.task_id} dilanjutkan ({(event or {}).get('error', 'tanpa keterangan')}) tetapi "
@@ -230,7 +230,7 @@ class FormLoopSensor(FormResponseSensor):
         return self.follow(context, self.first_step(context))
 
     def settled(self, context: Context, outcome: dict[str, Any]) -> Any:
-        from bapas_sop.humantask import RequestKey
+        from bapas_sop.stepstate import RequestKey
 
         checked = _checked(outcome)
         return self.follow(context, self.next_step(context, checked, RequestKey.parse(checked["key"])))
