@@ -14,9 +14,9 @@ costs is what its rows cost, and those are the same rows.
 For each N (1,000, 10,000, 50,000 by default), after a settling pause, it samples for
 ``--seconds``: CPU of each process (with its children) in cores, resident memory, and
 PostgreSQL's transactions and rows read per second in both databases (``pg_stat_database``).
-Then it triggers ``--answers`` new runs, waits until each parks, answers it through the emailed
-link (GET the page, POST the answer) and measures the resume latency: answer accepted -> the
-sensor's ``end_date``.
+Then it answers ``--answers`` real steps (triggered and parked at the start, before any copy)
+through their emailed links (GET the page, POST the answer) and measures the resume latency:
+answer accepted -> the sensor's ``end_date``.
 
     .venv/bin/python bench/waiting_scale.py                       # 1,000 / 10,000 / 50,000
     .venv/bin/python bench/waiting_scale.py --levels 1000 5000 --seconds 20
@@ -199,18 +199,30 @@ def answer(system: SystemStack, web: httpx.Client, run_id: str) -> datetime:
     return accepted
 
 
-def resume_latency(system: SystemStack, web: httpx.Client, tag: str, answers: int) -> list[float]:
+def park_real_steps(system: SystemStack, tags: list[str], answers: int) -> dict[str, list[str]]:
+    """Trigger ``answers`` runs per tag and wait until every one is parked, before any copy.
+
+    Done first because a run's *next* task waits for the scheduler to examine its run again,
+    and with thousands of running runs that took minutes (it examines a few runs per loop):
+    a cost of many open runs in Airflow, not of waiting steps, and not what is measured here.
+    """
     api = system.api
-    runs = [api.trigger(DAG, run_id=f"real-{tag}-{i}") for i in range(answers)]
-    for run_id in runs:
-        api.wait_task_state(DAG, run_id, TASK, {"awaiting_input"}, timeout=600)
+    runs = {tag: [api.trigger(DAG, run_id=f"real-{tag}-{i}") for i in range(answers)] for tag in tags}
+    for tag_runs in runs.values():
+        for run_id in tag_runs:
+            api.wait_task_state(DAG, run_id, TASK, {"awaiting_input"}, timeout=900)
     # A person answers minutes after the email; a resume within PARK_SETTLE of the park is
     # deliberately left to a later round (bapas_sop.airflow.resume), which is not what is measured.
     time.sleep(PARK_SETTLE.total_seconds() + 1)
+    return runs
+
+
+def resume_latency(system: SystemStack, web: httpx.Client, runs: list[str]) -> list[float]:
+    """Answer each parked run's step through its emailed link; seconds to the sensor's end_date."""
     latencies = []
     for run_id in runs:
         accepted = answer(system, web, run_id)
-        ti = api.wait_task_state(DAG, run_id, TASK, {"success"}, timeout=600, interval=0.2)
+        ti = system.api.wait_task_state(DAG, run_id, TASK, {"success"}, timeout=600, interval=0.2)
         latencies.append((parse_time(ti["end_date"]) - accepted).total_seconds())
     return latencies
 
@@ -248,16 +260,18 @@ def main(argv: list[str] | None = None) -> None:
             template = api.trigger(DAG, run_id="template")
             api.wait_task_state(DAG, template, TASK, {"awaiting_input"}, timeout=600)
             web = httpx.Client(base_url=system.base_url, timeout=60)
+            real = park_real_steps(system, [str(level) for level in sorted(args.levels)], args.answers)
             made = 1
             for level in sorted(args.levels):
                 started = time.monotonic()
-                copy_parked(airflow_db, project_db, template, made, level)
-                made = max(made, level)
+                real_count = args.answers * len(args.levels)
+                copy_parked(airflow_db, project_db, template, made, level - real_count)
+                made = max(made, level - real_count)
                 parked = count_parked(airflow_db)
                 print(f"  {parked} steps parked (copied in {time.monotonic() - started:.1f} s); settling ...", flush=True)
                 time.sleep(args.settle)
                 figures = sample(system, (airflow_db, project_db), args.seconds)
-                figures["latency"] = resume_latency(system, web, str(level), args.answers)
+                figures["latency"] = resume_latency(system, web, real[str(level)])
                 figures["parked"] = parked
                 results.append(figures)
                 cores = ", ".join(f"{k} {v:.2f}" for k, v in figures["cores"].items())
