@@ -35,19 +35,12 @@ from bapas_sop.stepstate import (  # noqa: F401 - re-exported: callers know them
     EXPIRED,
     OPEN,
     RequestKey,
-    Wake,
     _expire,
-    _outcome,
     _promise_wake,
     due_wakes,
-    mark_waiting,
     poll,
-    release,
     request_key,
-    wake_done,
-    wake_later,
     waiting_key,
-    wakes_of,
 )
 from bapas_sop.textid import format_datetime_id
 

@@ -74,10 +74,6 @@ class FormResponseSensor(BaseSensorOperator):
         self.request_key = request_key
 
     @property
-    def hook(self) -> HumanTaskHook:
-        return HumanTaskHook()
-
-    @property
     def request_subject(self) -> str | None:
         """Whom or what the awaited request is about (``laporan/<nip>`` gives the NIP): a mapped
         task's index label."""
